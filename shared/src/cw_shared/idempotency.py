@@ -45,15 +45,16 @@ class IdempotentReplay(Exception):
 
     def __init__(self, row: IdempotencyRow) -> None:
         super().__init__("replay")
-        self.row = row
+        # Copied now: the session is rolled back before the response is made.
+        self.status_code = row.status_code or 200
+        self.body = row.response_body or b""
+        self.headers = dict(row.response_headers or {}) | {REPLAYED_HEADER: "true"}
 
     def response(self) -> Response:
-        headers = dict(self.row.response_headers or {})
-        headers[REPLAYED_HEADER] = "true"
         return Response(
-            self.row.response_body or b"",
-            status_code=self.row.status_code or 200,
-            headers=headers,
+            self.body,
+            status_code=self.status_code,
+            headers=self.headers,
             media_type="application/json",
         )
 

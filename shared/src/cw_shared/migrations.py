@@ -3,8 +3,10 @@
 Migrations are the only way a schema is made. A service's ``migrations/env.py`` is::
 
     from cw_shared.migrations import run_migrations
-    from queue_api.models import Base
-    run_migrations(Base.metadata)
+    from queue_api.config import QueueSettings
+    from queue_api.models import Base, load_all_models
+    load_all_models()
+    run_migrations(Base.metadata, QueueSettings())
 
 and its first revision calls :func:`create_kernel_tables_v1`.
 """
@@ -19,10 +21,11 @@ import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from cw_shared.db import Base as KernelBase
 from cw_shared.db import create_engine, is_sqlite
+from cw_shared.settings import ServiceSettings
 
 URL_ATTRIBUTE = "database_url"
 
@@ -39,12 +42,17 @@ def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> Non
     command.upgrade(alembic_config(service_dir, database_url), revision)
 
 
-def run_migrations(service_metadata: MetaData) -> None:
-    """Body of every service's env.py: migrate the service's tables and the kernel's."""
+def run_migrations(service_metadata: MetaData, settings: ServiceSettings) -> None:
+    """Body of every service's env.py: migrate the service's tables and the kernel's.
+
+    The URL is the one passed by :func:`upgrade`, else the service's settings
+    (so ``alembic -c services/<name>/alembic.ini upgrade head`` works from the environment).
+    """
     config = context.config
-    url = config.attributes.get(URL_ATTRIBUTE) or config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("no database URL: pass it as config.attributes['database_url']")
+    url = config.attributes.get(URL_ATTRIBUTE) or settings.database_url
+    sqlite_file = make_url(url).database if is_sqlite(url) else None
+    if sqlite_file:
+        Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
     targets = [service_metadata, KernelBase.metadata]
 
     def migrate(connection: Connection) -> None:

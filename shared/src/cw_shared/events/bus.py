@@ -56,10 +56,11 @@ class Bus:
         self.service = settings.service_name
         self.database = database
         self.broker = NatsBroker(
-            settings.nats_url,
+            [url.strip() for url in settings.nats_url.split(",")],
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             connect_timeout=2,
+            logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,
         )
         self._stream = JStream(settings.bus_stream, declare=False)

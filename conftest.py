@@ -1,0 +1,1 @@
+pytest_plugins = ["cw_shared.testing"]
