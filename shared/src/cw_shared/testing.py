@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from cw_shared.auth import LocalIssuer, Role
+from cw_shared.migrations import upgrade
 from cw_shared.settings import ServiceSettings
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
@@ -132,6 +134,16 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+@asynccontextmanager
+async def migrated_and_running(
+    service_dir: Path, create_app: Callable[[Any], FastAPI], settings: ServiceSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Migrate the service's database, then run the app as :func:`running` does."""
+    await asyncio.to_thread(upgrade, service_dir, settings.database_url)
+    async with running(create_app(settings)) as client:
+        yield client
 
 
 def issuer_for(settings: ServiceSettings) -> LocalIssuer:

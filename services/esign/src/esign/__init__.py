@@ -1,0 +1,1 @@
+"""esign: legally meaningful electronic signatures and seals (电子签章)."""

@@ -173,7 +173,8 @@ class Bus:
             subject_for(event_type),
             stream=self._stream,
             durable=name,
-            pull_sub=PullSub(batch_size=32, timeout=1.0),
+            # One at a time: FastStream runs a fetched batch concurrently, which would reorder.
+            pull_sub=PullSub(batch_size=1, timeout=1.0),
             config=ConsumerConfig(
                 durable_name=name,
                 max_deliver=max_deliver + 1,  # one spare so a crash on the last try still dead-letters

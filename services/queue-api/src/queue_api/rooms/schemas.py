@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 
 class RoomOpened(BaseModel):
@@ -12,7 +12,7 @@ class RoomOpened(BaseModel):
     ticket_id: str | None = None
     centre_id: str
     join_url: str
-    opened_at: datetime
+    opened_at: AwareDatetime
 
 
 class TicketRoomOut(BaseModel):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,7 @@ async def record_room_opened(session: AsyncSession, event: Event) -> None:
             ticket_id=opened.ticket_id,
             centre_id=opened.centre_id,
             join_url=opened.join_url,
-            opened_at=opened.opened_at,
+            opened_at=opened.opened_at.astimezone(UTC),
         )
     )
 

@@ -1,0 +1,1 @@
+"""Reference faces: a subject's enrolled template from her ID-card photo (never the photo)."""

@@ -1,0 +1,22 @@
+"""The video-session application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cw_shared.app import create_service_app
+from video_session.config import VideoSettings
+from video_session.rooms.router import router as rooms_router
+
+
+def create_app(settings: VideoSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or VideoSettings(),
+        title="Zhoujing Cloud Window — video-session",
+        description="Screen-to-screen rooms (舟警云窗): signaling, projection, co-browsing.",
+        routers=[rooms_router],
+        openapi_tags=[
+            {"name": "rooms", "description": "Video rooms"},
+            {"name": "operations", "description": "Health, readiness, metrics"},
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Rooms: where a clerk and a resident (and her village agent) meet on video."""
