@@ -21,7 +21,6 @@ from cw_shared.testing import NatsServer, eventually
 
 from .conftest import Effect
 
-pytestmark = pytest.mark.asyncio
 
 
 class Crashed(Exception):

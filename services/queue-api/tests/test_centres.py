@@ -8,7 +8,6 @@ import pytest
 from cw_shared.testing import bearer
 from queue_api.config import QueueSettings
 
-pytestmark = pytest.mark.asyncio
 
 DINGHAI = {"id": "dinghai", "name": "定海区行政服务中心公安窗口", "timezone": "Asia/Shanghai"}
 

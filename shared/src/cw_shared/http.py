@@ -35,10 +35,6 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     return uuid.uuid4().hex
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
         self.app = app
@@ -71,18 +67,25 @@ class EdgeMiddleware:
             return
 
         received = 0
+        answered = False  # we answered 413 ourselves; the app's own response is dropped
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, answered
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                if received > self.max_body_bytes and not answered:
+                    problem = PayloadTooLarge(self._limit_text())
+                    await self._send_problem(scope, receive, tagged_send, problem)
+                    answered = True
+                if answered:
+                    return {"type": "http.disconnect"}
             return message
 
         async def tagged_send(message: Message) -> None:
             nonlocal status, response_started
+            if answered:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
@@ -94,10 +97,9 @@ class EdgeMiddleware:
 
         try:
             await self.app(scope, limited_receive, tagged_send)
-        except _BodyTooLarge:
-            if not response_started:
-                await self._send_problem(scope, receive, tagged_send, PayloadTooLarge(self._limit_text()))
         except Exception:
+            if answered:
+                return
             log.exception("unhandled error")
             if not response_started:
                 await self._send_problem(scope, receive, tagged_send, InternalError(

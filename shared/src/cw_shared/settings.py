@@ -23,10 +23,6 @@ COMMON_PREFIX = "CW_"
 DEV_SECRET_MARKER = "dev-insecure-"
 
 
-class InsecureSettingsError(ValueError):
-    """Raised when production would start with a development secret or issuer."""
-
-
 class ServiceSettings(BaseSettings):
     """What every service is configured with. Subclasses set ``service_name`` and the prefix."""
 
@@ -93,11 +89,11 @@ class ServiceSettings(BaseSettings):
             and value.get_secret_value().startswith(DEV_SECRET_MARKER)
         ]
         if weak:
-            raise InsecureSettingsError(
+            raise ValueError(
                 f"production refuses development secrets; set: {', '.join(sorted(weak))}"
             )
         if not self.auth_jwks_url:
-            raise InsecureSettingsError(
+            raise ValueError(
                 "production refuses the local token issuer; set AUTH_JWKS_URL"
             )
         return self

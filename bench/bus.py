@@ -1,0 +1,216 @@
+"""Publish-to-handled latency and throughput of domain events on the bus.
+
+Each event is written with ``record_event`` in its own transaction (as one request would) into
+the producer's outbox, published by the outbox relay to a real nats-server (JetStream, file
+storage), fetched by the consumer's durable pull consumer and handled inside its inbox
+transaction. Latency runs from just before the producer's transaction begins to the handler
+running, after the inbox insert (the inbox commit is not included). Producer and consumer have
+databases of their own, as two services would, but share this process and its event loop.
+
+Run from the repo root (goal: p99 under 50 ms at 500 events/s)::
+
+    .venv/bin/python bench/bus.py [--rate 500] [--seconds 10] [--burst N] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cw_shared.db import Base as KernelBase
+from cw_shared.db import Database
+from cw_shared.events import Event, new_event, record_event
+from cw_shared.events.bus import Bus
+from cw_shared.log import configure_logging
+from cw_shared.metrics import OUTBOX_LAG
+from cw_shared.settings import ServiceSettings
+from cw_shared.testing import NatsServer, _pg_admin, _postgres_urls, free_port, nats_server_binary
+
+GOAL_P99_MS, GOAL_RATE = 50.0, 500
+
+
+class ProducerSettings(ServiceSettings):
+    service_name: ClassVar[str] = "bench-producer"
+
+
+class ConsumerSettings(ServiceSettings):
+    service_name: ClassVar[str] = "bench-consumer"
+
+
+@dataclass
+class Results:
+    written: int = 0
+    write_seconds: float = 0.0
+    write_ms: list[float] = field(default_factory=list)  # begin → commit returned
+    late_ms: list[float] = field(default_factory=list)  # writer behind its schedule
+    latency_ms: list[float] = field(default_factory=list)  # begin → handled
+    started: float = 0.0
+    last_handled: float = 0.0
+
+    async def handle(self, _session: AsyncSession, event: Event) -> None:
+        self.latency_ms.append((time.time_ns() - event.data["sent_at"]) / 1e6)
+        self.last_handled = time.perf_counter()
+
+
+@asynccontextmanager
+async def database(postgres: str | None, sqlite_path: Path) -> AsyncIterator[Database]:
+    """A fresh database with the kernel tables: a SQLite file, or a new PostgreSQL database."""
+    admin, url, name = _postgres_urls(postgres) if postgres else ("", "", "")
+    if admin:
+        await _pg_admin(admin, f'CREATE DATABASE "{name}"')
+    db = Database(url or f"sqlite+aiosqlite:///{sqlite_path}")
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(KernelBase.metadata.create_all)
+        yield db
+    finally:
+        await db.dispose()
+        if admin:
+            await _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def write_one(db: Database, bus: Bus, results: Results) -> None:
+    sent_at = time.time_ns()
+    async with db.sessionmaker() as session:
+        session.info.update(bus.session_info)  # the commit wakes the relay
+        async with session.begin():
+            event = new_event("bench.tick", {"sent_at": sent_at}, source="bench")
+            await record_event(session, event)
+    results.write_ms.append((time.time_ns() - sent_at) / 1e6)
+    results.written += 1
+
+
+async def generate(db: Database, bus: Bus, args: argparse.Namespace, results: Results) -> None:
+    """Open loop: a write starts on schedule whether or not the previous one has finished."""
+    count = args.burst or round(args.rate * args.seconds)
+    tasks: set[asyncio.Task[None]] = set()
+    results.started = start = time.perf_counter()
+    for n in range(count):
+        if args.burst:
+            await write_one(db, bus, results)  # back to back, as fast as one writer can
+            continue
+        due = start + n / args.rate
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        results.late_ms.append(max(0.0, time.perf_counter() - due) * 1e3)
+        task = asyncio.create_task(write_one(db, bus, results))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    results.write_seconds = time.perf_counter() - start
+
+
+async def measure(args: argparse.Namespace, nats_url: str, tmp: Path) -> Results:
+    results = Results()
+    async with (
+        database(args.postgres, tmp / "producer.db") as producer_db,
+        database(args.postgres, tmp / "consumer.db") as consumer_db,
+    ):
+        common = {"nats_url": nats_url, "var_dir": tmp}
+        producer = Bus(ProducerSettings(database_url=producer_db.url, **common), producer_db)
+        consumer = Bus(ConsumerSettings(database_url=consumer_db.url, **common), consumer_db)
+        consumer.consumer("bench.tick")(results.handle)
+        await consumer.start(relay=False)  # it publishes nothing
+        await producer.start()
+        try:
+            await generate(producer_db, producer, args, results)
+            deadline = time.monotonic() + args.timeout
+            while len(results.latency_ms) < results.written and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        finally:
+            await producer.stop()
+            await consumer.stop()
+    return results
+
+
+def pct(values: list[float], *points: int) -> str:
+    if len(values) < 2:
+        return "n/a"
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    shown = [f"p{p} {cuts[p - 1]:.1f}" for p in points]
+    return ", ".join(shown) + f", max {max(values):.1f} ms"
+
+
+def relay_lag(service: str) -> str:
+    """cw_outbox_lag_seconds: event created (before its transaction) → JetStream ack."""
+    samples = [s for m in OUTBOX_LAG.collect() for s in m.samples if s.labels["service"] == service]
+    count = next((s.value for s in samples if s.name.endswith("_count")), 0.0)
+    if not count:
+        return "n/a"
+    total = next(s.value for s in samples if s.name.endswith("_sum"))
+    buckets = [s for s in samples if s.name.endswith("_bucket") and s.labels["le"] != "+Inf"]
+    shares = ", ".join(
+        f"≤{float(s.labels['le']) * 1e3:g}ms {s.value / count:.1%}" for s in buckets[1:7]
+    )
+    return f"mean {total / count * 1e3:.1f} ms; {shares}"
+
+
+def verdict(args: argparse.Namespace, results: Results, rate: float) -> str:
+    handled, p99 = len(results.latency_ms), None
+    if handled >= 2:
+        p99 = statistics.quantiles(results.latency_ms, n=100, method="inclusive")[98]
+    if args.burst or rate < 0.98 * GOAL_RATE:
+        return f"not tested (needs a steady {GOAL_RATE}/s)"
+    if handled < results.written or p99 is None:
+        return f"MISSED ({results.written - handled} events not handled in time)"
+    return "met" if p99 < GOAL_P99_MS else f"MISSED (p99 {p99:.1f} ms)"
+
+
+def report(args: argparse.Namespace, results: Results) -> str:
+    nats = subprocess.run(
+        [nats_server_binary(), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    handled = len(results.latency_ms)
+    rate = results.written / results.write_seconds if results.write_seconds else 0.0
+    span = results.last_handled - results.started
+    asked = f"burst of {args.burst}" if args.burst else f"{args.rate:g}/s for {args.seconds:g} s"
+    return "\n".join([
+        f"machine     {len(os.sched_getaffinity(0))} CPUs, Python {platform.python_version()},"
+        f" {nats or 'nats-server ?'}, {'postgresql' if args.postgres else 'sqlite'}",
+        f"load        asked {asked}; written {results.written} at {rate:.1f}/s"
+        f" (writer behind schedule: {pct(results.late_ms, 50, 99)})",
+        f"handled     {handled}/{results.written}, {handled / span if span > 0 else 0:.1f}/s",
+        f"write txn   {pct(results.write_ms, 50, 99)}",
+        f"relay lag   {relay_lag(ProducerSettings.service_name)}",
+        f"latency     {pct(results.latency_ms, 50, 90, 99)}",
+        f"goal        p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE}/s: {verdict(args, results, rate)}",
+    ])
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
+        server = NatsServer(port=free_port(), store_dir=Path(tmp) / "nats")
+        server.start()
+        try:
+            results = await measure(args, server.url, Path(tmp))
+        finally:
+            server.stop()
+    print(report(args, results))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500, help="events per second")
+    parser.add_argument("--seconds", type=float, default=10, help="how long to write")
+    parser.add_argument("--burst", type=int, default=0, help="write N events back to back")
+    parser.add_argument("--timeout", type=float, default=30, help="wait this long for the rest")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server instead of SQLite")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    configure_logging(service="bench", level="WARNING")
+    asyncio.run(main(parse_args()))
