@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from cw_shared.db import Base as KernelBase
 from cw_shared.db import Database
 from cw_shared.events import Event, new_event, record_event
@@ -38,6 +36,7 @@ from cw_shared.log import configure_logging
 from cw_shared.metrics import OUTBOX_LAG
 from cw_shared.settings import ServiceSettings
 from cw_shared.testing import NatsServer, _pg_admin, _postgres_urls, free_port, nats_server_binary
+from sqlalchemy.ext.asyncio import AsyncSession
 
 GOAL_P99_MS, GOAL_RATE = 50.0, 500
 
@@ -177,17 +176,19 @@ def report(args: argparse.Namespace, results: Results) -> str:
     rate = results.written / results.write_seconds if results.write_seconds else 0.0
     span = results.last_handled - results.started
     asked = f"burst of {args.burst}" if args.burst else f"{args.rate:g}/s for {args.seconds:g} s"
-    return "\n".join([
-        f"machine     {len(os.sched_getaffinity(0))} CPUs, Python {platform.python_version()},"
-        f" {nats or 'nats-server ?'}, {'postgresql' if args.postgres else 'sqlite'}",
-        f"load        asked {asked}; written {results.written} at {rate:.1f}/s"
-        f" (writer behind schedule: {pct(results.late_ms, 50, 99)})",
-        f"handled     {handled}/{results.written}, {handled / span if span > 0 else 0:.1f}/s",
-        f"write txn   {pct(results.write_ms, 50, 99)}",
-        f"relay lag   {relay_lag(ProducerSettings.service_name)}",
-        f"latency     {pct(results.latency_ms, 50, 90, 99)}",
-        f"goal        p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE}/s: {verdict(args, results, rate)}",
-    ])
+    return "\n".join(
+        [
+            f"machine     {len(os.sched_getaffinity(0))} CPUs, Python {platform.python_version()},"
+            f" {nats or 'nats-server ?'}, {'postgresql' if args.postgres else 'sqlite'}",
+            f"load        asked {asked}; written {results.written} at {rate:.1f}/s"
+            f" (writer behind schedule: {pct(results.late_ms, 50, 99)})",
+            f"handled     {handled}/{results.written}, {handled / span if span > 0 else 0:.1f}/s",
+            f"write txn   {pct(results.write_ms, 50, 99)}",
+            f"relay lag   {relay_lag(ProducerSettings.service_name)}",
+            f"latency     {pct(results.latency_ms, 50, 90, 99)}",
+            f"goal        p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE}/s: {verdict(args, results, rate)}",
+        ]
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
