@@ -78,6 +78,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # our middleware writes access lines
+    logging.getLogger("faststream").setLevel(logging.WARNING)  # per-message lines are ours
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -97,8 +97,7 @@ class Bus:
 
     async def stop(self) -> None:
         if self._relay_task is not None:
-            self._relay_task.cancel()
-            await asyncio.gather(self._relay_task, return_exceptions=True)
+            await self.relay.stop(self._relay_task)
             self._relay_task = None
         await self.broker.stop()
         BUS_CONNECTED.labels(self.service).set(0)

@@ -84,15 +84,27 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
 
+    async def stop(self, task: asyncio.Task[None], timeout: float = 10.0) -> None:
+        """Let ``run`` finish its batch and return. Cancelling it mid-query could leave a
+        database connection in an unusable state (asyncpg), so cancel only as a last resort."""
+        self._stopping = True
+        self.wake()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     async def run(self) -> None:
-        """Relay until cancelled; publishing failures are retried with capped backoff."""
+        """Relay until stopped; publishing failures are retried with capped backoff."""
         async with self._leadership():
             failures = 0
-            while True:
+            while not self._stopping:
                 self._wakeup.clear()
                 try:
                     relayed = await self.relay_batch()
@@ -102,10 +114,10 @@ class OutboxRelay:
                     OUTBOX_PUBLISH_ERRORS.labels(self.service).inc()
                     delay = self._backoff(failures)
                     log.warning("outbox relay failed", error=str(exc), retry_in_s=round(delay, 2))
-                    await asyncio.sleep(delay)
+                    await self._wait_for_work(delay)
                     continue
                 if relayed < self.batch_size:
-                    await self._wait_for_work()
+                    await self._wait_for_work(self.poll_seconds)
 
     async def relay_batch(self) -> int:
         """Publish the oldest unpublished events in order; returns how many were published."""
@@ -153,9 +165,9 @@ class OutboxRelay:
                 .values(published_at=datetime.now(UTC))
             )
 
-    async def _wait_for_work(self) -> None:
+    async def _wait_for_work(self, timeout: float) -> None:
         try:
-            await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_seconds)
+            await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
         except TimeoutError:
             pass
 
@@ -170,16 +182,20 @@ class OutboxRelay:
             return
         key = _lock_key(self.service)
         async with self.database.engine.connect() as connection:
-            while not await connection.scalar(select(func.pg_try_advisory_lock(key))):
+            leader = False
+            while not self._stopping:
+                leader = bool(await connection.scalar(select(func.pg_try_advisory_lock(key))))
                 await connection.commit()
-                await asyncio.sleep(self.poll_seconds)
-            await connection.commit()
-            log.info("outbox relay is the leader")
+                if leader:
+                    log.info("outbox relay is the leader")
+                    break
+                await self._wait_for_work(self.poll_seconds)
             try:
                 yield
             finally:
-                await connection.execute(select(func.pg_advisory_unlock(key)))
-                await connection.commit()
+                if leader:
+                    await connection.execute(select(func.pg_advisory_unlock(key)))
+                    await connection.commit()
 
 
 def _age_seconds(created_at: datetime) -> float:
