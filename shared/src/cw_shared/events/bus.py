@@ -11,6 +11,7 @@ stream) and terminated. FastStream's JetStream default, terminate on first error
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -99,7 +100,12 @@ class Bus:
         if self._relay_task is not None:
             await self.relay.stop(self._relay_task)
             self._relay_task = None
-        await self.broker.stop()
+        try:
+            await self.broker.stop()
+        except nats.errors.Error as exc:  # e.g. still reconnecting: nothing left to drain
+            log.warning("bus connection closed without draining", error=str(exc))
+            with contextlib.suppress(OSError, nats.errors.Error):
+                await self.broker.connection.close()
         BUS_CONNECTED.labels(self.service).set(0)
 
     async def ping(self) -> bool:
