@@ -52,7 +52,7 @@ def test_the_launcher_starts_everything_and_stops_everything(tmp_path: Path) -> 
                 assert response.status == 200
         pids = [int(p.read_text()) for p in (tmp_path / "run").glob("*.pid")]
         assert len(pids) == 5  # nats-server and four services
-        assert "cw token --role clerk --centre dinghai" in "".join(output)
+        assert "token --role clerk --centre dinghai" in "".join(output)
     finally:
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(timeout=30) == 0
