@@ -48,7 +48,9 @@ SERVICES = {
 }
 
 
-def settings_for(service: Service, database_url: str, nats_url: str, var_dir: Path) -> ServiceSettings:
+def settings_for(
+    service: Service, database_url: str, nats_url: str, var_dir: Path
+) -> ServiceSettings:
     return service.settings_cls(
         database_url=database_url,
         nats_url=nats_url,
@@ -65,9 +67,7 @@ def service(request: pytest.FixtureRequest) -> Service:
 
 
 @pytest.fixture
-def service_settings(
-    service: Service, nats_server: NatsServer, tmp_path: Path
-) -> ServiceSettings:
+def service_settings(service: Service, nats_server: NatsServer, tmp_path: Path) -> ServiceSettings:
     url = f"sqlite+aiosqlite:///{tmp_path / (service.name + '.db')}"
     return settings_for(service, url, nats_server.url, tmp_path)
 

@@ -38,8 +38,9 @@ async def test_a_room_opened_by_a_clerk_reaches_queue_api_exactly_once_despite_t
     database_url: str, nats_server: NatsServer, tmp_path: Path, flaky_room_links: list[int]
 ) -> None:
     video, queue = SERVICES["video-session"], SERVICES["queue-api"]
-    video_settings = settings_for(video, f"sqlite+aiosqlite:///{tmp_path / 'video.db'}",
-                                  nats_server.url, tmp_path)
+    video_settings = settings_for(
+        video, f"sqlite+aiosqlite:///{tmp_path / 'video.db'}", nats_server.url, tmp_path
+    )
     queue_settings = settings_for(queue, database_url, nats_server.url, tmp_path)
     clerk = bearer(video_settings, "clerk", sub="clerk-7", centre="dinghai")
 

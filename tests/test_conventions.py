@@ -36,11 +36,16 @@ async def test_readiness_fails_when_the_bus_is_gone(
     assert (await service_client.get("/healthz")).status_code == 200
 
 
-async def test_metrics_are_prometheus_text(service_client: httpx.AsyncClient, service: Service) -> None:
+async def test_metrics_are_prometheus_text(
+    service_client: httpx.AsyncClient, service: Service
+) -> None:
     await service_client.get("/healthz")
     metrics = await service_client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
-    assert f'cw_http_requests_total{{method="GET",route="/healthz",service="{service.name}",status="200"}}' in metrics.text
+    assert (
+        f'cw_http_requests_total{{method="GET",route="/healthz",service="{service.name}",status="200"}}'
+        in metrics.text
+    )
 
 
 async def test_every_api_operation_is_secured_documented_and_exemplified(

@@ -32,7 +32,10 @@ def test_the_launcher_starts_everything_and_stops_everything(tmp_path: Path) -> 
     env.update({f"{prefix}PORT": str(port) for prefix, port in ports.items()})
     launcher = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy/local/launch.py")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
     )
     assert launcher.stdout is not None
     output: list[str] = []
@@ -45,7 +48,8 @@ def test_the_launcher_starts_everything_and_stops_everything(tmp_path: Path) -> 
             output.append(line)
             if line.strip() == "ready":
                 break
-        assert output and output[-1].strip() == "ready", "".join(output)
+        assert output, "the launcher printed nothing"
+        assert output[-1].strip() == "ready", "".join(output)
 
         for port in ports.values():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:

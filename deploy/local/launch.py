@@ -93,11 +93,13 @@ class Launcher:
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "CW_VAR_DIR": str(self.var_dir),
-            "CW_NATS_URL": f"nats://127.0.0.1:{self.nats_port}",
-            "CW_VIDEO_PUBLIC_URL": env.get("CW_VIDEO_PUBLIC_URL", SERVICES[1].url),
-        })
+        env.update(
+            {
+                "CW_VAR_DIR": str(self.var_dir),
+                "CW_NATS_URL": f"nats://127.0.0.1:{self.nats_port}",
+                "CW_VIDEO_PUBLIC_URL": env.get("CW_VIDEO_PUBLIC_URL", SERVICES[1].url),
+            }
+        )
         return env
 
     def _prepare(self) -> None:
@@ -110,36 +112,65 @@ class Launcher:
             upgrade(ROOT / "services" / service.name, settings.database_url)
         settings = QueueSettings()
         # Made before the services start, so four processes never race to create it.
-        LocalIssuer(settings.keys_dir, issuer=settings.auth_issuer,
-                    audience=settings.auth_audience).private_key
+        issuer = LocalIssuer(
+            settings.keys_dir, issuer=settings.auth_issuer, audience=settings.auth_audience
+        )
+        print(f"cw: token issuer key {issuer.kid} in {settings.keys_dir}", flush=True)
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=ROOT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509  (no threads exist yet)
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self._env(),
+            cwd=ROOT,
+            preexec_fn=_die_with_parent,
         )
         self.children[name] = process
         (self.pids / f"{name}.pid").write_text(str(process.pid))
 
     def _start_nats(self) -> None:
         print(f"cw: starting nats-server on port {self.nats_port}", flush=True)
-        self._spawn("nats-server", [
-            nats_server_binary(), "-js", "-sd", str(self.var_dir / "nats"),
-            "-a", "127.0.0.1", "-p", str(self.nats_port),
-        ])
+        self._spawn(
+            "nats-server",
+            [
+                nats_server_binary(),
+                "-js",
+                "-sd",
+                str(self.var_dir / "nats"),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.nats_port),
+            ],
+        )
         try:
             wait_for_port(self.nats_port, timeout=15)
         except TimeoutError as exc:
-            raise RuntimeError(f"nats-server did not start; see {self.logs / 'nats-server.log'}") from exc
+            raise RuntimeError(
+                f"nats-server did not start; see {self.logs / 'nats-server.log'}"
+            ) from exc
 
     def _start_service(self, service: Service) -> None:
         print(f"cw: starting {service.name} on port {service.port}", flush=True)
-        self._spawn(service.name, [
-            sys.executable, "-m", "uvicorn", f"{service.package}.main:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(service.port), "--no-access-log",
-            "--timeout-graceful-shutdown", "5",
-        ])
+        self._spawn(
+            service.name,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"{service.package}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(service.port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+        )
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -208,7 +239,7 @@ class Launcher:
         for _name, process in running:
             process.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for name, process in running:
+        for _name, process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -37,7 +37,9 @@ class ConsumerSettings(ServiceSettings):
     service_name: ClassVar[str] = "consumer"
 
 
-def fast_bus(settings_cls: type[ServiceSettings], url: str, nats_url: str, tmp: Path) -> ServiceSettings:
+def fast_bus(
+    settings_cls: type[ServiceSettings], url: str, nats_url: str, tmp: Path
+) -> ServiceSettings:
     return settings_cls(
         database_url=url,
         nats_url=nats_url,
@@ -65,10 +67,14 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def producer_settings(database_url: str, nats_server: NatsServer, tmp_path: Path) -> ServiceSettings:
+def producer_settings(
+    database_url: str, nats_server: NatsServer, tmp_path: Path
+) -> ServiceSettings:
     return fast_bus(ProducerSettings, database_url, nats_server.url, tmp_path)
 
 
 @pytest.fixture
-def consumer_settings(database_url: str, nats_server: NatsServer, tmp_path: Path) -> ServiceSettings:
+def consumer_settings(
+    database_url: str, nats_server: NatsServer, tmp_path: Path
+) -> ServiceSettings:
     return fast_bus(ConsumerSettings, database_url, nats_server.url, tmp_path)

@@ -16,7 +16,6 @@ from cw_shared.cli import main as cw
 from cw_shared.errors import Unauthorized
 
 
-
 @pytest.fixture
 def issuer(tmp_path: Path) -> LocalIssuer:
     return LocalIssuer(tmp_path / "keys", issuer="cw-local", audience="cw")
@@ -27,7 +26,9 @@ def verifier(issuer: LocalIssuer) -> TokenVerifier:
     return TokenVerifier(issuer="cw-local", audience="cw", local=issuer, leeway_seconds=0)
 
 
-async def test_a_clerk_token_carries_her_centre(issuer: LocalIssuer, verifier: TokenVerifier) -> None:
+async def test_a_clerk_token_carries_her_centre(
+    issuer: LocalIssuer, verifier: TokenVerifier
+) -> None:
     token = issuer.mint(role=Role.CLERK, sub="clerk-7", centre="dinghai")
     principal = await verifier.verify(token)
     assert (principal.sub, principal.role, principal.centre) == ("clerk-7", Role.CLERK, "dinghai")
@@ -50,8 +51,14 @@ async def test_a_token_for_another_audience_is_refused(issuer: LocalIssuer) -> N
 
 async def test_a_token_signed_by_another_key_is_refused(verifier: TokenVerifier) -> None:
     forged = jwt.encode(
-        {"iss": "cw-local", "aud": "cw", "sub": "x", "role": "admin", "iat": int(time.time()),
-         "exp": int(time.time()) + 60},
+        {
+            "iss": "cw-local",
+            "aud": "cw",
+            "sub": "x",
+            "role": "admin",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+        },
         ec.generate_private_key(ec.SECP256R1()),
         algorithm="ES256",
     )
@@ -61,8 +68,14 @@ async def test_a_token_signed_by_another_key_is_refused(verifier: TokenVerifier)
 
 async def test_an_unsigned_token_is_refused(verifier: TokenVerifier) -> None:
     unsigned = jwt.encode(
-        {"iss": "cw-local", "aud": "cw", "sub": "x", "role": "admin", "iat": int(time.time()),
-         "exp": int(time.time()) + 60},
+        {
+            "iss": "cw-local",
+            "aud": "cw",
+            "sub": "x",
+            "role": "admin",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+        },
         key=None,
         algorithm="none",
     )
@@ -93,7 +106,7 @@ def jwks_url(issuer: LocalIssuer) -> Iterator[str]:
     body = json.dumps(issuer.jwks()).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -118,12 +131,26 @@ async def test_tokens_verify_against_a_jwks_url(issuer: LocalIssuer, jwks_url: s
 async def test_cw_token_prints_a_token_the_services_accept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    exit_code = cw(["--var-dir", str(tmp_path), "token", "--role", "clerk", "--centre", "dinghai",
-                    "--sub", "clerk-9", "--ttl", "120"])
+    exit_code = cw(
+        [
+            "--var-dir",
+            str(tmp_path),
+            "token",
+            "--role",
+            "clerk",
+            "--centre",
+            "dinghai",
+            "--sub",
+            "clerk-9",
+            "--ttl",
+            "120",
+        ]
+    )
     assert exit_code == 0
     token = capsys.readouterr().out.strip()
     verifier = TokenVerifier(
-        issuer="cw-local", audience="cw",
+        issuer="cw-local",
+        audience="cw",
         local=LocalIssuer(tmp_path / "keys", issuer="cw-local", audience="cw"),
     )
     principal = await verifier.verify(token)
@@ -134,7 +161,9 @@ def test_cw_token_refuses_a_clerk_without_a_centre(tmp_path: Path) -> None:
     assert cw(["--var-dir", str(tmp_path), "token", "--role", "clerk"]) == 2
 
 
-def test_the_issuer_key_is_created_once_and_kept_private(issuer: LocalIssuer, tmp_path: Path) -> None:
+def test_the_issuer_key_is_created_once_and_kept_private(
+    issuer: LocalIssuer, tmp_path: Path
+) -> None:
     first = issuer.kid
     again = LocalIssuer(tmp_path / "keys", issuer="cw-local", audience="cw")
     assert again.kid == first

@@ -22,12 +22,13 @@ from cw_shared.testing import NatsServer, eventually
 from .conftest import Effect
 
 
-
 class Crashed(Exception):
     pass
 
 
-async def write_events(database: Database, count: int, event_type: str = "thing.happened") -> list[str]:
+async def write_events(
+    database: Database, count: int, event_type: str = "thing.happened"
+) -> list[str]:
     ids = []
     async with database.sessionmaker() as session, session.begin():
         for n in range(count):
@@ -185,7 +186,9 @@ async def test_a_message_that_always_fails_goes_to_the_dead_letter_subject(
 
 
 async def test_the_relay_keeps_events_while_the_bus_is_down_and_sends_them_after(
-    database: Database, nats_server: NatsServer, producer_settings: ServiceSettings,
+    database: Database,
+    nats_server: NatsServer,
+    producer_settings: ServiceSettings,
     consumer_settings: ServiceSettings,
 ) -> None:
     attempts: Counter[str] = Counter()
@@ -209,10 +212,9 @@ async def test_the_relay_keeps_events_while_the_bus_is_down_and_sends_them_after
 async def test_events_written_in_a_rolled_back_transaction_are_never_published(
     database: Database,
 ) -> None:
-    async with database.sessionmaker() as session:
-        async with session.begin():
-            await record_event(session, new_event("thing.happened", {}, source="producer"))
-            await session.rollback()
+    async with database.sessionmaker() as session, session.begin():
+        await record_event(session, new_event("thing.happened", {}, source="producer"))
+        await session.rollback()
     async with database.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxRow)) == 0
 

@@ -112,7 +112,9 @@ async def test_a_conflict_carries_the_current_state(
     assert assert_problem(response, 409, "conflict")["state"] == "called"
 
 
-async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient, settings: DemoSettings) -> None:
+async def test_a_body_over_the_limit_is_413(
+    client: httpx.AsyncClient, settings: DemoSettings
+) -> None:
     big = {"name": "x" * 2000, "copies": 1}
     response = await client.post(
         "/v1/applications", json=big, headers=bearer(settings, "clerk", centre="c1")
@@ -194,7 +196,9 @@ async def test_log_lines_are_json_with_the_request_id_and_no_id_numbers(
 ) -> None:
     headers = bearer(settings, "clerk", centre="c1") | {"X-Request-ID": "req-43"}
     await client.get("/v1/crash", headers=headers)
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")
+    ]
     mine = [line for line in lines if line.get("request_id") == "req-43"]
     assert {"unhandled error", "request"} <= {line["event"] for line in mine}
     assert all(line["service"] == "demo" for line in mine)

@@ -23,7 +23,9 @@ def test_the_service_prefix_wins_over_the_common_one(monkeypatch: pytest.MonkeyP
     assert WindowSettings().nats_url == "nats://mine:4222"
 
 
-def test_the_default_database_is_a_sqlite_file_under_var(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_database_is_a_sqlite_file_under_var(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CW_VAR_DIR", str(tmp_path))
     assert WindowSettings().database_url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/window.db"
 

@@ -16,7 +16,9 @@ SERVICE_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def settings(database_url: str, nats_server: NatsServer, tmp_path: Path) -> EsignSettings:
-    return EsignSettings(database_url=database_url, nats_url=nats_server.url, var_dir=tmp_path, env="test")
+    return EsignSettings(
+        database_url=database_url, nats_url=nats_server.url, var_dir=tmp_path, env="test"
+    )
 
 
 @pytest_asyncio.fixture

@@ -16,7 +16,9 @@ from esign.config import EsignSettings
 CONSUMER = "esign__face_verified"
 
 
-def face_verified(*, source: str = "face-verify", minutes_ago: float = 1, room: str = "room-1") -> Event:
+def face_verified(
+    *, source: str = "face-verify", minutes_ago: float = 1, room: str = "room-1"
+) -> Event:
     return Event(
         source=source,
         type="face.verified",
@@ -36,8 +38,9 @@ async def publish(nats_server: NatsServer, *events: Event) -> None:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
     for event in events:
-        await js.publish(f"cw.{event.type}", event.model_dump_json().encode(),
-                         headers={"Nats-Msg-Id": event.id})
+        await js.publish(
+            f"cw.{event.type}", event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+        )
     await client.close()
 
 
@@ -48,7 +51,9 @@ def handled() -> float:
     )
 
 
-async def willingness(client: httpx.AsyncClient, settings: EsignSettings, room: str) -> dict[str, object]:
+async def willingness(
+    client: httpx.AsyncClient, settings: EsignSettings, room: str
+) -> dict[str, object]:
     response = await client.get(
         "/v1/subjects/citizen-1/willingness",
         params={"room_id": room},
@@ -86,7 +91,9 @@ async def test_forged_or_stale_evidence_does_not_count(
     assert (await willingness(client, settings, "room-1"))["satisfied"] is False
 
 
-async def test_only_clerks_and_admins_ask(client: httpx.AsyncClient, settings: EsignSettings) -> None:
+async def test_only_clerks_and_admins_ask(
+    client: httpx.AsyncClient, settings: EsignSettings
+) -> None:
     response = await client.get(
         "/v1/subjects/citizen-1/willingness",
         params={"room_id": "room-1"},

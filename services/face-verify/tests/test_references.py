@@ -34,13 +34,17 @@ async def test_the_reference_is_described_but_never_returned(
     client: httpx.AsyncClient, settings: FaceSettings
 ) -> None:
     await enrol(settings, "citizen-1")
-    response = await client.get("/v1/subjects/citizen-1/reference", headers=bearer(settings, "integrator"))
+    response = await client.get(
+        "/v1/subjects/citizen-1/reference", headers=bearer(settings, "integrator")
+    )
     assert response.status_code == 200
     assert response.json()["photo_sha256"] == "ab" * 32
     assert "template" not in response.text
 
 
-async def test_a_citizen_cannot_read_references(client: httpx.AsyncClient, settings: FaceSettings) -> None:
+async def test_a_citizen_cannot_read_references(
+    client: httpx.AsyncClient, settings: FaceSettings
+) -> None:
     await enrol(settings, "citizen-1")
     response = await client.get(
         "/v1/subjects/citizen-1/reference", headers=bearer(settings, "citizen", sub="citizen-1")
@@ -53,7 +57,9 @@ async def test_erasure_removes_the_reference_and_announces_it(
 ) -> None:
     await enrol(settings, "citizen-2")
     admin = bearer(settings, "admin")
-    assert (await client.delete("/v1/subjects/citizen-2/reference", headers=admin)).status_code == 204
+    assert (
+        await client.delete("/v1/subjects/citizen-2/reference", headers=admin)
+    ).status_code == 204
     gone = await client.get("/v1/subjects/citizen-2/reference", headers=admin)
     assert gone.status_code == 404
     assert gone.json()["type"] == "urn:cw:problem:not-found"
@@ -73,6 +79,8 @@ async def test_a_clerk_cannot_erase(client: httpx.AsyncClient, settings: FaceSet
     assert response.status_code == 403
 
 
-async def test_a_malformed_subject_is_422(client: httpx.AsyncClient, settings: FaceSettings) -> None:
+async def test_a_malformed_subject_is_422(
+    client: httpx.AsyncClient, settings: FaceSettings
+) -> None:
     response = await client.get("/v1/subjects/a%20b/reference", headers=bearer(settings, "admin"))
     assert response.status_code == 422

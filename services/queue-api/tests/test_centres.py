@@ -3,11 +3,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
 from cw_shared.testing import bearer
 from queue_api.config import QueueSettings
-
 
 DINGHAI = {"id": "dinghai", "name": "定海区行政服务中心公安窗口", "timezone": "Asia/Shanghai"}
 
@@ -43,7 +41,9 @@ async def test_a_taken_id_is_a_conflict(client: httpx.AsyncClient, settings: Que
     assert again.json()["type"] == "urn:cw:problem:conflict"
 
 
-async def test_pages_walk_every_centre_once(client: httpx.AsyncClient, settings: QueueSettings) -> None:
+async def test_pages_walk_every_centre_once(
+    client: httpx.AsyncClient, settings: QueueSettings
+) -> None:
     admin = bearer(settings, "admin")
     ids = [f"centre-{n:02d}" for n in range(7)]
     for centre_id in ids:
@@ -60,7 +60,9 @@ async def test_pages_walk_every_centre_once(client: httpx.AsyncClient, settings:
     assert seen == ids
 
 
-async def test_an_unknown_timezone_is_refused(client: httpx.AsyncClient, settings: QueueSettings) -> None:
+async def test_an_unknown_timezone_is_refused(
+    client: httpx.AsyncClient, settings: QueueSettings
+) -> None:
     body = DINGHAI | {"timezone": "Mars/Olympus"}
     response = await client.post("/v1/centres", json=body, headers=bearer(settings, "admin"))
     assert response.status_code == 422

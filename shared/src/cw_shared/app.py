@@ -47,7 +47,9 @@ def create_service_app(
     openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the kernel wired in: errors, edge middleware, health, database, bus."""
-    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
+    configure_logging(
+        service=settings.service_name, level=settings.log_level, json=settings.log_json
+    )
     database = Database(
         settings.database_url,
         pool_size=settings.database_pool_size,

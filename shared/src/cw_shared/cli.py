@@ -1,6 +1,6 @@
 """``cw``: the operator's command line on one machine.
 
-    cw token --role clerk --centre dinghai --sub clerk-001
+cw token --role clerk --centre dinghai --sub clerk-001
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from cw_shared.settings import ServiceSettings
 
 def _issuer() -> LocalIssuer:
     settings = ServiceSettings()
-    return LocalIssuer(settings.keys_dir, issuer=settings.auth_issuer, audience=settings.auth_audience)
+    return LocalIssuer(
+        settings.keys_dir, issuer=settings.auth_issuer, audience=settings.auth_audience
+    )
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -49,7 +51,9 @@ def _jwks(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cw", description="Zhoujing Cloud Window tools")
     parser.add_argument(
-        "--var-dir", type=Path, help="where the local issuer's key lives (default: $CW_VAR_DIR or var)"
+        "--var-dir",
+        type=Path,
+        help="where the local issuer's key lives (default: $CW_VAR_DIR or var)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 

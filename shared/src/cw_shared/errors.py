@@ -134,9 +134,18 @@ class ServiceUnavailable(Problem):
 _BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
     for cls in (
-        BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-        PayloadTooLarge, UnsupportedMediaType, ValidationFailed, TooManyRequests,
-        InternalError, ServiceUnavailable,
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
     )
 }
 
@@ -164,7 +173,9 @@ def problem_response(
     if request_id := _current_request_id():
         body["request_id"] = request_id
     body.update(extensions or {})
-    return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON
+    )
 
 
 def render_problem(problem: Problem, instance: str | None = None) -> JSONResponse:

@@ -14,8 +14,11 @@ router = APIRouter(tags=["operations"])
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
-@router.get("/healthz", summary="The process is up", responses={200: {"content": {
-    "application/json": {"example": {"status": "ok"}}}}})
+@router.get(
+    "/healthz",
+    summary="The process is up",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -24,8 +27,13 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     summary="The database and the bus are reachable",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "ready", "checks": {
-            "database": "ok", "bus": "ok"}}}}},
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {"status": "ready", "checks": {"database": "ok", "bus": "ok"}}
+                }
+            }
+        },
         503: {"description": "A dependency is down", "content": {"application/problem+json": {}}},
     },
 )

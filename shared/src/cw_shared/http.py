@@ -12,9 +12,8 @@ import uuid
 from typing import Any
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cw_shared.errors import InternalError, PayloadTooLarge, UnsupportedMediaType, render_problem
 from cw_shared.metrics import HTTP_DURATION, HTTP_REQUESTS
@@ -102,9 +101,12 @@ class EdgeMiddleware:
                 return
             log.exception("unhandled error")
             if not response_started:
-                await self._send_problem(scope, receive, tagged_send, InternalError(
-                    "the error was logged; quote the request id when reporting it"
-                ))
+                await self._send_problem(
+                    scope,
+                    receive,
+                    tagged_send,
+                    InternalError("the error was logged; quote the request id when reporting it"),
+                )
         finally:
             self._record(scope, status, started)
 
@@ -139,7 +141,9 @@ async def require_json(request: Request) -> None:
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    has_body = (
+        request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    )
     if has_body and not (content_type == "application/json" or content_type.endswith("+json")):
         raise UnsupportedMediaType(
             f"send the body as application/json, not {content_type or 'an untyped body'}"

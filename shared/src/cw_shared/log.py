@@ -84,7 +84,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is at the time (test capture, a redirected stream)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -13,7 +13,9 @@ HTTP_DURATION = Histogram(
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-OUTBOX_PUBLISHED = Counter("cw_outbox_published_total", "Events published by the relay", ["service"])
+OUTBOX_PUBLISHED = Counter(
+    "cw_outbox_published_total", "Events published by the relay", ["service"]
+)
 OUTBOX_PUBLISH_ERRORS = Counter(
     "cw_outbox_publish_errors_total", "Failed relay publish attempts", ["service"]
 )
@@ -27,6 +29,8 @@ EVENTS_HANDLED = Counter(
     "cw_events_handled_total", "Events consumed", ["service", "consumer", "outcome"]
 )
 EVENTS_DEAD_LETTERED = Counter(
-    "cw_events_dead_lettered_total", "Events sent to the dead-letter subject", ["service", "consumer"]
+    "cw_events_dead_lettered_total",
+    "Events sent to the dead-letter subject",
+    ["service", "consumer"],
 )
 BUS_CONNECTED = Gauge("cw_bus_connected", "1 when the bus connection is up", ["service"])

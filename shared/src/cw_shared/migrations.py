@@ -81,8 +81,12 @@ def create_kernel_tables_v1(op: Any) -> None:
     """The kernel's tables as of version 1; later kernel changes get their own function."""
     op.create_table(
         "outbox",
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
-                  autoincrement=True),
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("event_type", sa.String(128), nullable=False),
         sa.Column("envelope", sa.Text(), nullable=False),
@@ -111,9 +115,7 @@ def create_kernel_tables_v1(op: Any) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
     )
-    op.create_index(
-        "ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"]
-    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
 
 
 def drop_kernel_tables_v1(op: Any) -> None:

@@ -20,7 +20,7 @@ from pydantic_settings import (
 
 COMMON_PREFIX = "CW_"
 # Secrets shipped as defaults start with this marker so production can refuse them.
-DEV_SECRET_MARKER = "dev-insecure-"
+DEV_SECRET_MARKER = "dev-insecure-"  # noqa: S105  (a marker, not a secret)
 
 
 class ServiceSettings(BaseSettings):
@@ -93,9 +93,7 @@ class ServiceSettings(BaseSettings):
                 f"production refuses development secrets; set: {', '.join(sorted(weak))}"
             )
         if not self.auth_jwks_url:
-            raise ValueError(
-                "production refuses the local token issuer; set AUTH_JWKS_URL"
-            )
+            raise ValueError("production refuses the local token issuer; set AUTH_JWKS_URL")
         return self
 
     @property

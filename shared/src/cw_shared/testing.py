@@ -70,8 +70,16 @@ class NatsServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-js", "-sd", str(self.store_dir), "-a", "127.0.0.1",
-             "-p", str(self.port)],
+            [
+                nats_server_binary(),
+                "-js",
+                "-sd",
+                str(self.store_dir),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -147,7 +155,9 @@ async def migrated_and_running(
 
 
 def issuer_for(settings: ServiceSettings) -> LocalIssuer:
-    return LocalIssuer(settings.keys_dir, issuer=settings.auth_issuer, audience=settings.auth_audience)
+    return LocalIssuer(
+        settings.keys_dir, issuer=settings.auth_issuer, audience=settings.auth_audience
+    )
 
 
 def bearer(

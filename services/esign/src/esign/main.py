@@ -23,7 +23,10 @@ def create_app(settings: EsignSettings | None = None) -> FastAPI:
         routers=[willingness_router],
         consumers=consumers,
         openapi_tags=[
-            {"name": "willingness", "description": "Face verification evidence for signing (意愿认证)"},
+            {
+                "name": "willingness",
+                "description": "Face verification evidence for signing (意愿认证)",
+            },
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )

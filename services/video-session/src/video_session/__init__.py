@@ -1,1 +1,1 @@
-"""video-session: screen-to-screen rooms, signaling, projection (图文投屏) and co-browsing (操作共享)."""
+"""video-session: rooms, signaling, projection (图文投屏), co-browsing (操作共享)."""

@@ -59,7 +59,7 @@ class Bus:
         self.broker = NatsBroker(
             [url.strip() for url in settings.nats_url.split(",")],
             max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
+            reconnect_time_wait=1,
             connect_timeout=2,
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,
@@ -182,7 +182,8 @@ class Bus:
             pull_sub=PullSub(batch_size=1, timeout=1.0),
             config=ConsumerConfig(
                 durable_name=name,
-                max_deliver=max_deliver + 1,  # one spare so a crash on the last try still dead-letters
+                max_deliver=max_deliver
+                + 1,  # one spare so a crash on the last try still dead-letters
                 ack_wait=self.settings.bus_ack_wait_seconds,
             ),
             ack_policy=AckPolicy.MANUAL,
@@ -228,7 +229,9 @@ class Bus:
             self.settings.bus_nak_max_delay_seconds,
             self.settings.bus_nak_base_delay_seconds * 2 ** (attempt - 1),
         )
-        log.warning("event handler failed; will retry", attempt=attempt, retry_in_s=delay, exc_info=exc)
+        log.warning(
+            "event handler failed; will retry", attempt=attempt, retry_in_s=delay, exc_info=exc
+        )
         EVENTS_HANDLED.labels(self.service, consumer, "retried").inc()
         await message.nack(delay=delay)
 

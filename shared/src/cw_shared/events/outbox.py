@@ -14,9 +14,8 @@ import asyncio
 import hashlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from sqlalchemy import Row, event, func, select, update
@@ -141,7 +140,7 @@ class OutboxRelay:
             )
             return int(count or 0)
 
-    async def _pending(self) -> Sequence[Row[Any]]:
+    async def _pending(self) -> Sequence[Row[int, str, str, str, datetime]]:
         async with self.database.sessionmaker() as session:
             result = await session.execute(
                 select(
@@ -166,10 +165,8 @@ class OutboxRelay:
             )
 
     async def _wait_for_work(self, timeout: float) -> None:
-        try:
+        with suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
-        except TimeoutError:
-            pass
 
     def _backoff(self, failures: int) -> float:
         base: float = min(self.max_backoff_seconds, 0.1 * 2**failures)

@@ -28,7 +28,9 @@ async def get_willingness(
     _staff: Staff,
 ) -> Willingness:
     window = timedelta(minutes=request.app.state.settings.willingness_window_minutes)
-    return await service.willingness(session=session, subject=subject, room_id=room_id, window=window)
+    return await service.willingness(
+        session=session, subject=subject, room_id=room_id, window=window
+    )
 
 
 def register_consumers(bus: Bus) -> None:

@@ -11,9 +11,7 @@ from face_verify.references import service
 from face_verify.references.schemas import SUBJECT_PATTERN, ReferenceInfo
 
 router = APIRouter(prefix="/v1/subjects", tags=["references"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[
-    Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN, Role.CLERK))
-]
+Reader = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN, Role.CLERK))]
 Eraser = Annotated[Principal, Depends(require_roles(Role.INTEGRATOR, Role.ADMIN))]
 Subject = Annotated[str, Path(pattern=SUBJECT_PATTERN, examples=["citizen-7f3a"])]
 
@@ -24,7 +22,9 @@ Subject = Annotated[str, Path(pattern=SUBJECT_PATTERN, examples=["citizen-7f3a"]
     responses={404: problem_doc("No reference face for this subject")},
 )
 async def reference_info(subject: Subject, session: DbSession, _reader: Reader) -> ReferenceInfo:
-    return ReferenceInfo.model_validate(await service.get_reference(session=session, subject=subject))
+    return ReferenceInfo.model_validate(
+        await service.get_reference(session=session, subject=subject)
+    )
 
 
 @router.delete(

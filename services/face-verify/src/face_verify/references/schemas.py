@@ -16,7 +16,8 @@ class ReferenceInfo(BaseModel):
             "examples": [
                 {
                     "subject": "citizen-7f3a",
-                    "photo_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "photo_sha256": "9f86d081884c7d659a2feaa0c55ad015"
+                    "a3bf4f1b2b0b822cd15d6c15b0f00a08",
                     "model": "dlib-resnet-v1",
                     "enrolled_by": "integrator-zlb",
                     "enrolled_at": "2026-11-23T09:00:00Z",

@@ -50,5 +50,7 @@ async def list_centres(
 
 
 @router.get("/{centre_id}", summary="One service centre")
-async def get_centre(centre_id: CentreId, session: DbSession, _principal: CurrentPrincipal) -> Centre:
+async def get_centre(
+    centre_id: CentreId, session: DbSession, _principal: CurrentPrincipal
+) -> Centre:
     return Centre.model_validate(await service.get_centre(session=session, centre_id=centre_id))

@@ -12,7 +12,9 @@ class CentreCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"id": "dinghai", "name": "定海区行政服务中心公安窗口", "timezone": "Asia/Shanghai"}]
+            "examples": [
+                {"id": "dinghai", "name": "定海区行政服务中心公安窗口", "timezone": "Asia/Shanghai"}
+            ]
         },
     )
 

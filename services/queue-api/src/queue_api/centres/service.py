@@ -14,9 +14,7 @@ from queue_api.centres.schemas import CentreCreate
 SOURCE = "queue-api"
 
 
-async def create_centre(
-    *, session: AsyncSession, data: CentreCreate, actor: str
-) -> ServiceCentre:
+async def create_centre(*, session: AsyncSession, data: CentreCreate, actor: str) -> ServiceCentre:
     if await session.get(ServiceCentre, data.id) is not None:
         raise Conflict(f"a centre with id {data.id!r} exists", centre_id=data.id)
     centre = ServiceCentre(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ROOM_EXAMPLE = {
+ROOM_EXAMPLE: dict[str, Any] = {
     "id": "3f2a9c0e4b7d4e1f9a8b7c6d5e4f3a2b",
     "centre_id": "dinghai",
     "ticket_id": "T-20261123-0001",
