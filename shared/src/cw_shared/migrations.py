@@ -28,6 +28,7 @@ from cw_shared.db import create_engine, is_sqlite
 from cw_shared.settings import ServiceSettings
 
 URL_ATTRIBUTE = "database_url"
+MIGRATION_LOCK_KEY = 0x6377_6D69_6772_6174  # "cwmigrat"
 
 
 def alembic_config(service_dir: Path, database_url: str) -> Config:
@@ -56,6 +57,9 @@ def run_migrations(service_metadata: MetaData, settings: ServiceSettings) -> Non
     targets = [service_metadata, KernelBase.metadata]
 
     def migrate(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together migrate one after the other, not at once.
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         context.configure(
             connection=connection,
             target_metadata=targets,
