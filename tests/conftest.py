@@ -16,8 +16,9 @@ import esign.main
 import face_verify.main
 import queue_api.main
 import video_session.main
+from cw_shared.local import NatsServer
 from cw_shared.settings import ServiceSettings
-from cw_shared.testing import NatsServer, migrated_and_running
+from cw_shared.testing import migrated_and_running
 from esign.config import EsignSettings
 from face_verify.config import FaceSettings
 from queue_api.config import QueueSettings

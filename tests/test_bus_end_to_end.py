@@ -11,8 +11,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from cw_shared.db import Database
+from cw_shared.local import NatsServer
 from cw_shared.tables import InboxRow
-from cw_shared.testing import NatsServer, bearer, eventually, migrated_and_running
+from cw_shared.testing import bearer, eventually, migrated_and_running
 from queue_api.rooms.models import TicketRoom
 
 from .conftest import SERVICES, settings_for

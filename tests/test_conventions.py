@@ -9,9 +9,9 @@ import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cw_shared.db import Base as KernelBase
+from cw_shared.local import NatsServer
 from cw_shared.migrations import upgrade
 from cw_shared.settings import ServiceSettings
-from cw_shared.testing import NatsServer
 
 from .conftest import Service
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cw_shared.testing import free_port
+from cw_shared.local import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = ["CW_QUEUE_", "CW_VIDEO_", "CW_FACE_", "CW_ESIGN_"]

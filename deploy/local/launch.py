@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cw_shared.auth import LocalIssuer
+from cw_shared.local import nats_server_binary, wait_for_port
 from cw_shared.migrations import upgrade
 from cw_shared.settings import ServiceSettings
-from cw_shared.testing import nats_server_binary, wait_for_port
 from esign.config import EsignSettings
 from face_verify.config import FaceSettings
 from queue_api.config import QueueSettings

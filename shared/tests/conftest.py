@@ -11,8 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cw_shared.db import Base as KernelBase
 from cw_shared.db import Database, new_metadata
+from cw_shared.local import NatsServer
 from cw_shared.settings import ServiceSettings
-from cw_shared.testing import NatsServer
 
 
 class EffectsBase(DeclarativeBase):

@@ -15,9 +15,10 @@ from cw_shared.db import Database
 from cw_shared.events import Event, new_event, record_event
 from cw_shared.events.bus import Bus
 from cw_shared.events.outbox import OutboxRelay
+from cw_shared.local import NatsServer
 from cw_shared.settings import ServiceSettings
 from cw_shared.tables import OutboxRow
-from cw_shared.testing import NatsServer, eventually
+from cw_shared.testing import eventually
 
 from .conftest import Effect
 

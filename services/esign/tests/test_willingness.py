@@ -9,8 +9,9 @@ import nats
 import pytest
 
 from cw_shared.events import Event
+from cw_shared.local import NatsServer
 from cw_shared.metrics import EVENTS_HANDLED
-from cw_shared.testing import NatsServer, bearer, eventually
+from cw_shared.testing import bearer, eventually
 from esign.config import EsignSettings
 
 CONSUMER = "esign__face_verified"

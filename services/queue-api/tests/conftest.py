@@ -7,7 +7,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from cw_shared.testing import NatsServer, migrated_and_running
+from cw_shared.local import NatsServer
+from cw_shared.testing import migrated_and_running
 from queue_api.config import QueueSettings
 from queue_api.main import create_app
 
