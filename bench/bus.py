@@ -3,9 +3,14 @@
 Each event is written with ``record_event`` in its own transaction (as one request would) into
 the producer's outbox, published by the outbox relay to a real nats-server (JetStream, file
 storage), fetched by the consumer's durable pull consumer and handled inside its inbox
-transaction. Latency runs from just before the producer's transaction begins to the handler
-running, after the inbox insert (the inbox commit is not included). Producer and consumer have
-databases of their own, as two services would, but share this process and its event loop.
+transaction. Writes start on an absolute schedule (open loop), so a slow write does not slow
+the offered load. Producer and consumer have databases of their own, as two services would,
+but share this process, its event loop and its GIL.
+
+The report: ``write txn`` is begin → commit returned on the producer; ``relay lag`` is the
+relay's ``cw_outbox_lag_seconds`` (event created → JetStream ack); ``latency`` is just before
+the producer's transaction begins → the consumer's handler runs, after its inbox insert (the
+inbox commit is not included).
 
 Run from the repo root (goal: p99 under 50 ms at 500 events/s)::
 
@@ -23,22 +28,25 @@ import statistics
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import asyncpg
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cw_shared.db import Base as KernelBase
 from cw_shared.db import Database
 from cw_shared.events import Event, new_event, record_event
 from cw_shared.events.bus import Bus
+from cw_shared.local import NatsServer, free_port, nats_server_binary
 from cw_shared.log import configure_logging
 from cw_shared.metrics import OUTBOX_LAG
 from cw_shared.settings import ServiceSettings
-from cw_shared.testing import NatsServer, _pg_admin, _postgres_urls, free_port, nats_server_binary
 
 GOAL_P99_MS, GOAL_RATE = 50.0, 500
 
@@ -85,21 +93,35 @@ class Results:
                     await self.progress.wait()
 
 
+def pg_url(server: str, driver: str, database: str | None = None) -> str:
+    url = make_url(server).set(drivername=driver)
+    return (url.set(database=database) if database else url).render_as_string(hide_password=False)
+
+
+async def pg_admin(server: str, statement: str) -> None:
+    connection = await asyncpg.connect(pg_url(server, "postgresql"))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 @asynccontextmanager
 async def database(postgres: str | None, sqlite_path: Path) -> AsyncIterator[Database]:
     """A fresh database with the kernel tables: a SQLite file, or a new PostgreSQL database."""
-    admin, url, name = _postgres_urls(postgres) if postgres else ("", "", "")
-    if admin:
-        await _pg_admin(admin, f'CREATE DATABASE "{name}"')
-    db = Database(url or f"sqlite+aiosqlite:///{sqlite_path}")
+    url, name = f"sqlite+aiosqlite:///{sqlite_path}", f"bench_{uuid.uuid4().hex[:12]}"
+    if postgres:
+        await pg_admin(postgres, f'CREATE DATABASE "{name}"')
+        url = pg_url(postgres, "postgresql+asyncpg", name)
+    db = Database(url)
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(KernelBase.metadata.create_all)
         yield db
     finally:
         await db.dispose()
-        if admin:
-            await _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if postgres:
+            await pg_admin(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_bus(settings: type[ServiceSettings], db: Database, nats_url: str) -> Bus:

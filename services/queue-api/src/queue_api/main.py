@@ -7,9 +7,13 @@ from fastapi import FastAPI
 from cw_shared.app import create_service_app
 from cw_shared.events.bus import Bus
 from queue_api.centres.router import router as centres_router
+from queue_api.clock import SystemClock
 from queue_api.config import QueueSettings
+from queue_api.counters.router import router as counters_router
+from queue_api.items.router import router as items_router
 from queue_api.rooms.router import register_consumers as register_room_consumers
 from queue_api.rooms.router import router as rooms_router
+from queue_api.stations.router import router as stations_router
 
 
 def consumers(bus: Bus) -> None:
@@ -17,15 +21,20 @@ def consumers(bus: Bus) -> None:
 
 
 def create_app(settings: QueueSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings or QueueSettings(),
         title="Zhoujing Cloud Window — queue-api",
         description="Remote queue numbering (远程叫号): service centres, tickets, calling.",
-        routers=[centres_router, rooms_router],
+        routers=[centres_router, stations_router, items_router, counters_router, rooms_router],
         consumers=consumers,
         openapi_tags=[
-            {"name": "centres", "description": "Service centres (服务中心)"},
+            {"name": "centres", "description": "Service centres (服务中心), hours, holidays"},
+            {"name": "stations", "description": "Island stations (便民服务点) and their heartbeat"},
+            {"name": "items", "description": "Service items (事项)"},
+            {"name": "counters", "description": "Counters (窗口), opened and closed by clerks"},
             {"name": "rooms", "description": "Video rooms opened for tickets"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )
+    app.state.clock = SystemClock()
+    return app

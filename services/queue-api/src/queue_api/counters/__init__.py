@@ -1,0 +1,1 @@
+"""Counters (窗口): the windows clerks open, each serving some service items."""

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from cw_shared.errors import PROBLEM_RESPONSES
+from cw_shared.http import require_json
+
+router = APIRouter(
+    prefix="/v1/counters", tags=["counters"], dependencies=[Depends(require_json)], responses=PROBLEM_RESPONSES
+)

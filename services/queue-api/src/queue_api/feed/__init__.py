@@ -1,0 +1,1 @@
+"""The live feed: what apps and display boards see, as Server-Sent Events with resume."""
