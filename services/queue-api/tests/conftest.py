@@ -6,11 +6,15 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from fastapi import FastAPI
 
 from cw_shared.local import NatsServer
 from cw_shared.testing import migrated_and_running
 from queue_api.config import QueueSettings
 from queue_api.main import create_app
+
+from .clock import SimulatedClock
+from .seed import T0
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 
@@ -25,4 +29,22 @@ def settings(database_url: str, nats_server: NatsServer, tmp_path: Path) -> Queu
 @pytest_asyncio.fixture
 async def client(settings: QueueSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with migrated_and_running(SERVICE_DIR, create_app, settings) as client:
+        yield client
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(T0)
+
+
+@pytest_asyncio.fixture
+async def app_client(settings: QueueSettings, clock: SimulatedClock) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app whose clock the test moves; the catalogue is seeded per test."""
+
+    def make(s: QueueSettings) -> FastAPI:
+        app = create_app(s)
+        app.state.clock = clock
+        return app
+
+    async with migrated_and_running(SERVICE_DIR, make, settings) as client:
         yield client

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import structlog
@@ -45,8 +45,13 @@ def create_service_app(
     routers: Sequence[APIRouter],
     consumers: Callable[[Bus], None] | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
+    also_run: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the kernel wired in: errors, edge middleware, health, database, bus."""
+    """A FastAPI app with the kernel wired in: errors, edge middleware, health, database, bus.
+
+    ``also_run(app)`` is entered after the bus starts and left before it stops: a service's
+    own background work (queue-api's feed hub, say).
+    """
     configure_logging(
         service=settings.service_name, level=settings.log_level, json=settings.log_json
     )
@@ -64,7 +69,11 @@ def create_service_app(
         await bus.start()
         log.info("service started", database=database.engine.url.render_as_string())
         try:
-            yield
+            if also_run is None:
+                yield
+            else:
+                async with also_run(app):
+                    yield
         finally:
             await bus.stop()
             await database.dispose()

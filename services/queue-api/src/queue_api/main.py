@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from cw_shared.app import create_service_app
@@ -10,10 +13,14 @@ from queue_api.centres.router import router as centres_router
 from queue_api.clock import SystemClock
 from queue_api.config import QueueSettings
 from queue_api.counters.router import router as counters_router
+from queue_api.feed.router import router as feed_router
+from queue_api.feed.service import WAKEUP_KEY as FEED_WAKEUP
+from queue_api.feed.service import FeedHub
 from queue_api.items.router import router as items_router
 from queue_api.rooms.router import register_consumers as register_room_consumers
 from queue_api.rooms.router import router as rooms_router
 from queue_api.stations.router import router as stations_router
+from queue_api.tickets.router import router as tickets_router
 
 
 def consumers(bus: Bus) -> None:
@@ -25,16 +32,41 @@ def create_app(settings: QueueSettings | None = None) -> FastAPI:
         settings or QueueSettings(),
         title="Zhoujing Cloud Window — queue-api",
         description="Remote queue numbering (远程叫号): service centres, tickets, calling.",
-        routers=[centres_router, stations_router, items_router, counters_router, rooms_router],
+        routers=[
+            centres_router,
+            stations_router,
+            items_router,
+            counters_router,
+            tickets_router,
+            feed_router,
+            rooms_router,
+        ],
         consumers=consumers,
+        also_run=run_feed_hub,
         openapi_tags=[
             {"name": "centres", "description": "Service centres (服务中心), hours, holidays"},
             {"name": "stations", "description": "Island stations (便民服务点) and their heartbeat"},
             {"name": "items", "description": "Service items (事项)"},
             {"name": "counters", "description": "Counters (窗口), opened and closed by clerks"},
+            {"name": "tickets", "description": "Numbers, the queue, calling and serving"},
+            {"name": "streams", "description": "Server-Sent Events for apps and display boards"},
             {"name": "rooms", "description": "Video rooms opened for tickets"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )
     app.state.clock = SystemClock()
+    app.state.feed_hub = FeedHub(
+        app.state.database, poll_seconds=app.state.settings.feed_poll_seconds
+    )
+    app.state.session_info[FEED_WAKEUP] = app.state.feed_hub.wake
     return app
+
+
+@asynccontextmanager
+async def run_feed_hub(app: FastAPI) -> AsyncIterator[None]:
+    hub: FeedHub = app.state.feed_hub
+    await hub.start()
+    try:
+        yield
+    finally:
+        await hub.stop()

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cw_shared.db import UtcDateTime
 from queue_api.models import Base
 
 
@@ -24,8 +25,8 @@ class ServiceCentre(Base):
     no_show_after_recalls: Mapped[int] = mapped_column(Integer, default=2)
     # The calling rule: classes in the order a counter's calls cycle through them.
     interleave: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class CentreHoliday(Base):

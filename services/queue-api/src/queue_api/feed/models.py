@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cw_shared.db import UtcDateTime
 from cw_shared.tables import SequenceId
 from queue_api.models import Base
 
@@ -20,7 +21,7 @@ class FeedEntry(Base):
     ticket_id: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_feed_centre_seq", "centre_id", "seq"),

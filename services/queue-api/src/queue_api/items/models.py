@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cw_shared.db import UtcDateTime
 from queue_api.models import Base
 
 
@@ -17,5 +18,5 @@ class ServiceItem(Base):
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # 优先叫号 (enterprise)
     expected_service_minutes: Mapped[int] = mapped_column(Integer)
     remote_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cw_shared.db import UtcDateTime
 from queue_api.models import Base
 
 
@@ -59,21 +60,23 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     holder_sub: Mapped[str] = mapped_column(String(128), index=True)
+    issued_by: Mapped[str] = mapped_column(String(128))  # the subject who took the number
     agent_sub: Mapped[str | None] = mapped_column(String(128), default=None)
     station_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     queue_class: Mapped[str] = mapped_column(String(16))
     # The queue's order within a class: issue time, or the booked time of an appointment.
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     state: Mapped[str] = mapped_column(String(16))
     remote: Mapped[bool] = mapped_column(Boolean)
+    target_counter_id: Mapped[str | None] = mapped_column(String(64), default=None)
     counter_id: Mapped[str | None] = mapped_column(String(64), default=None)
     clerk_sub: Mapped[str | None] = mapped_column(String(128), default=None)
-    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     heartbeat_lost: Mapped[bool] = mapped_column(Boolean, default=False)
-    serving_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    serving_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     case_number: Mapped[str | None] = mapped_column(String(64), default=None)
 

@@ -1,0 +1,201 @@
+"""Server-Sent Events: a ticket's stream for its holder, a centre's board for its screens.
+
+Event ids are feed sequence numbers. A client that reconnects with ``Last-Event-ID`` first gets
+every entry it missed, from the database, then the live ones; the ticket stream also sends its
+current state, so nothing shown after a reconnect is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from sqlalchemy import select
+
+from cw_shared.auth import CurrentPrincipal, Role, ensure_centre
+from cw_shared.errors import PROBLEM_RESPONSES, BadRequest, Forbidden, problem_doc
+from queue_api.feed.service import FeedHub, Item, entries_after, last_seq
+from queue_api.tickets import service as tickets
+from queue_api.tickets.models import State, Ticket
+
+router = APIRouter(tags=["streams"], responses=PROBLEM_RESPONSES)
+
+BOARD_KINDS = frozenset(
+    {
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.serving",
+        "ticket.no_show",
+        "ticket.completed",
+        "ticket.returned",
+        "ticket.transferred",
+        "ticket.cancelled",
+    }
+)
+FINAL_STATES = frozenset({State.COMPLETED, State.NO_SHOW, State.CANCELLED})
+RETRY_MS = 3000
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An event stream",
+        "content": {
+            "text/event-stream": {
+                "example": (
+                    'id: 42\nevent: ticket.called\ndata: {"number": "A007", "counter_id": "w3", '
+                    '"state": "called"}\n\n'
+                )
+            }
+        },
+    },
+    400: problem_doc("Last-Event-ID is not one this stream sent"),
+    404: problem_doc("No such ticket or centre"),
+}
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
+
+
+def _resume_point(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise BadRequest("Last-Event-ID must be an id this stream sent")
+    return int(value)
+
+
+def _sse(item: Item) -> ServerSentEvent:
+    return ServerSentEvent(id=str(item.seq), event=item.kind, data=item.data, retry=RETRY_MS)
+
+
+@router.get(
+    "/v1/tickets/{ticket_id}/stream",
+    response_class=EventSourceResponse,
+    summary="Follow a ticket: position, expected wait, called, room to join (SSE)",
+    responses=STREAM_RESPONSES,
+)
+async def ticket_stream(
+    ticket_id: Annotated[str, Path(max_length=32)],
+    request: Request,
+    principal: CurrentPrincipal,
+    last_event_id: LastEventId = None,
+) -> AsyncIterator[ServerSentEvent]:
+    after = _resume_point(last_event_id)
+    database, hub = request.app.state.database, _hub(request)
+    async with database.sessionmaker() as session:
+        ticket = await tickets.get_ticket(session, ticket_id)
+        tickets.ensure_can_follow(principal, ticket)
+        centre_id = ticket.centre_id
+    async with hub.subscribe(centre_id) as queue:
+        async with database.sessionmaker() as session:
+            missed = (
+                await entries_after(
+                    session, centre_id=centre_id, after=after or 0, ticket_id=ticket_id
+                )
+                if after is not None
+                else []
+            )
+            cursor = await last_seq(session, centre_id=centre_id)
+            state = await _ticket_state(session, ticket_id, request)
+        for item in missed:
+            yield _sse(item)
+        yield ServerSentEvent(id=str(cursor), event="state", data=state, retry=RETRY_MS)
+        while state["state"] not in FINAL_STATES:
+            item = await queue.get()
+            if item.seq <= cursor:
+                continue
+            cursor = item.seq
+            if item.ticket_id == ticket_id:
+                yield _sse(item)
+            elif item.data.get("item_code") != state["item_code"]:
+                continue  # another item's queue: this ticket's place did not move
+            async with database.sessionmaker() as session:
+                fresh = await _ticket_state(session, ticket_id, request)
+            if fresh != state:
+                state = fresh
+                yield ServerSentEvent(id=str(cursor), event="state", data=state, retry=RETRY_MS)
+
+
+async def _ticket_state(session: Any, ticket_id: str, request: Request) -> dict[str, Any]:
+    ticket = await tickets.get_ticket(session, ticket_id)
+    position, estimate = await tickets.estimate_for(
+        session, ticket, now=request.app.state.clock.now(), settings=request.app.state.settings
+    )
+    room = await _room_of(session, ticket_id)
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "item_code": ticket.item_code,
+        "state": ticket.state,
+        "counter_id": ticket.counter_id,
+        "position": position,
+        "expected_wait": estimate.__dict__ if estimate else None,
+        "room": room,
+    }
+
+
+async def _room_of(session: Any, ticket_id: str) -> dict[str, str] | None:
+    from queue_api.rooms.models import TicketRoom
+
+    room = await session.scalar(
+        select(TicketRoom)
+        .where(TicketRoom.ticket_id == ticket_id)
+        .order_by(TicketRoom.opened_at.desc())
+        .limit(1)
+    )
+    return {"room_id": room.room_id, "join_url": room.join_url} if room else None
+
+
+@router.get(
+    "/v1/centres/{centre_id}/board/stream",
+    response_class=EventSourceResponse,
+    summary="A centre's display board: who is called to which counter (SSE)",
+    responses=STREAM_RESPONSES,
+)
+async def board_stream(
+    centre_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    principal: CurrentPrincipal,
+    last_event_id: LastEventId = None,
+) -> AsyncIterator[ServerSentEvent]:
+    if principal.role in (Role.CITIZEN, Role.AGENT):
+        raise Forbidden("the board is for the centre's screens and staff")
+    if principal.role in (Role.CLERK, Role.EXPERT):
+        ensure_centre(principal, centre_id)
+    after = _resume_point(last_event_id)
+    database, hub = request.app.state.database, _hub(request)
+    async with hub.subscribe(centre_id) as queue:
+        async with database.sessionmaker() as session:
+            cursor = await last_seq(session, centre_id=centre_id)
+            if after is None:
+                board = await _board(session, centre_id)
+            else:
+                missed = await entries_after(
+                    session, centre_id=centre_id, after=after, limit=10_000
+                )
+        if after is None:
+            yield ServerSentEvent(id=str(cursor), event="board", data=board, retry=RETRY_MS)
+        else:
+            for item in missed:
+                if item.kind in BOARD_KINDS:
+                    yield _sse(item)
+            cursor = max([cursor, *(i.seq for i in missed)])
+        while True:
+            item = await queue.get()
+            if item.seq <= cursor:
+                continue
+            cursor = item.seq
+            if item.kind in BOARD_KINDS:
+                yield _sse(item)
+
+
+async def _board(session: Any, centre_id: str) -> dict[str, Any]:
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.centre_id == centre_id, Ticket.state.in_([State.CALLED, State.SERVING]))
+        .order_by(Ticket.called_at.desc())
+    )
+    return {"centre_id": centre_id, "now_serving": [tickets.public_view(t) for t in rows]}
+
+
+def _hub(request: Request) -> FeedHub:
+    hub: FeedHub = request.app.state.feed_hub
+    return hub
