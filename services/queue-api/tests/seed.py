@@ -12,7 +12,9 @@ from queue_api.items.models import ServiceItem
 from queue_api.stations.models import Station
 
 ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-OFFICE_HOURS = {day: [["08:30", "12:00"], ["13:30", "17:30"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+OFFICE_HOURS = {
+    day: [["08:30", "12:00"], ["13:30", "17:30"]] for day in ("mon", "tue", "wed", "thu", "fri")
+}
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
@@ -29,27 +31,71 @@ async def seed(
     database = Database(url)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     async with database.sessionmaker() as session, session.begin():
-        session.add(ServiceCentre(
-            id="dinghai", name="定海", timezone="Asia/Shanghai", opening_hours=hours or ALL_DAY,
-            max_wait_minutes=max_wait_minutes, target_wait_minutes=20, no_show_after_recalls=2,
-            interleave=interleave or [], created_at=now,
-        ))
+        session.add(
+            ServiceCentre(
+                id="dinghai",
+                name="定海",
+                timezone="Asia/Shanghai",
+                opening_hours=hours or ALL_DAY,
+                max_wait_minutes=max_wait_minutes,
+                target_wait_minutes=20,
+                no_show_after_recalls=2,
+                interleave=interleave or [],
+                created_at=now,
+            )
+        )
         await session.flush()
-        session.add_all([
-            ServiceItem(code="HJ", name="户籍", prefix="A", priority=False,
-                        expected_service_minutes=10, remote_allowed=True, created_at=now),
-            ServiceItem(code="QY", name="企业", prefix="P", priority=True,
-                        expected_service_minutes=10, remote_allowed=True, created_at=now),
-            ServiceItem(code="ZJ", name="证件", prefix="B", priority=False,
-                        expected_service_minutes=10, remote_allowed=False, created_at=now),
-            Station(id="huaniao", centre_id="dinghai", name="花鸟岛", heartbeat_at=heartbeat_at,
-                    created_at=now),
-        ])
+        session.add_all(
+            [
+                ServiceItem(
+                    code="HJ",
+                    name="户籍",
+                    prefix="A",
+                    priority=False,
+                    expected_service_minutes=10,
+                    remote_allowed=True,
+                    created_at=now,
+                ),
+                ServiceItem(
+                    code="QY",
+                    name="企业",
+                    prefix="P",
+                    priority=True,
+                    expected_service_minutes=10,
+                    remote_allowed=True,
+                    created_at=now,
+                ),
+                ServiceItem(
+                    code="ZJ",
+                    name="证件",
+                    prefix="B",
+                    priority=False,
+                    expected_service_minutes=10,
+                    remote_allowed=False,
+                    created_at=now,
+                ),
+                Station(
+                    id="huaniao",
+                    centre_id="dinghai",
+                    name="花鸟岛",
+                    heartbeat_at=heartbeat_at,
+                    created_at=now,
+                ),
+            ]
+        )
         await session.flush()
         for n in range(1, counters + 1):
-            session.add(Counter(
-                id=f"w{n}", centre_id="dinghai", name=f"{n}号窗口", item_codes=["HJ", "QY", "ZJ"],
-                is_open=open_counters, clerk_sub=f"clerk-{n}" if open_counters else None,
-                opened_at=now if open_counters else None, call_cursor=0, created_at=now,
-            ))
+            session.add(
+                Counter(
+                    id=f"w{n}",
+                    centre_id="dinghai",
+                    name=f"{n}号窗口",
+                    item_codes=["HJ", "QY", "ZJ"],
+                    is_open=open_counters,
+                    clerk_sub=f"clerk-{n}" if open_counters else None,
+                    opened_at=now if open_counters else None,
+                    call_cursor=0,
+                    created_at=now,
+                )
+            )
     await database.dispose()

@@ -19,8 +19,13 @@ def key() -> dict[str, str]:
 
 
 async def take(
-    client: httpx.AsyncClient, settings: QueueSettings, *, item: str = "HJ", who: str = "citizen-1",
-    role: str = "citizen", **claims: str,
+    client: httpx.AsyncClient,
+    settings: QueueSettings,
+    *,
+    item: str = "HJ",
+    who: str = "citizen-1",
+    role: str = "citizen",
+    **claims: str,
 ) -> httpx.Response:
     headers = bearer(settings, role, sub=who, **claims) | key()
     body = {"centre_id": "dinghai", "item_code": item}
@@ -49,7 +54,8 @@ async def test_a_ticket_needs_an_idempotency_key(
 ) -> None:
     await seed(settings.database_url)
     response = await app_client.post(
-        "/v1/tickets", json={"centre_id": "dinghai", "item_code": "HJ"},
+        "/v1/tickets",
+        json={"centre_id": "dinghai", "item_code": "HJ"},
         headers=bearer(settings, "citizen"),
     )
     assert response.status_code == 400
@@ -75,13 +81,27 @@ async def test_an_agent_takes_a_number_for_a_resident_and_both_follow_it(
     app_client: httpx.AsyncClient, settings: QueueSettings
 ) -> None:
     await seed(settings.database_url)
-    ticket = (await take(app_client, settings, role="agent", who="agent-1", station="huaniao")).json()
-    assert (ticket["channel"], ticket["station_id"], ticket["agent_sub"]) == ("station", "huaniao", "agent-1")
+    ticket = (
+        await take(app_client, settings, role="agent", who="agent-1", station="huaniao")
+    ).json()
+    assert (ticket["channel"], ticket["station_id"], ticket["agent_sub"]) == (
+        "station",
+        "huaniao",
+        "agent-1",
+    )
     path = f"/v1/tickets/{ticket['id']}"
-    assert (await app_client.get(path, headers=bearer(settings, "citizen", sub="citizen-9"))).status_code == 200
-    assert (await app_client.get(path, headers=bearer(settings, "agent", sub="a2", station="huaniao"))).status_code == 200
-    assert (await app_client.get(path, headers=bearer(settings, "citizen", sub="someone-else"))).status_code == 404
-    assert (await app_client.get(path, headers=bearer(settings, "clerk", centre="putuo"))).status_code == 404
+    assert (
+        await app_client.get(path, headers=bearer(settings, "citizen", sub="citizen-9"))
+    ).status_code == 200
+    assert (
+        await app_client.get(path, headers=bearer(settings, "agent", sub="a2", station="huaniao"))
+    ).status_code == 200
+    assert (
+        await app_client.get(path, headers=bearer(settings, "citizen", sub="someone-else"))
+    ).status_code == 404
+    assert (
+        await app_client.get(path, headers=bearer(settings, "clerk", centre="putuo"))
+    ).status_code == 404
 
 
 async def test_numbers_restart_at_local_midnight(
@@ -120,7 +140,9 @@ async def test_an_item_served_only_in_person_is_refused_remotely(
     remote = await take(app_client, settings, item="ZJ")
     assert remote.status_code == 409
     assert remote.json()["type"] == "urn:cw:problem:not-served-remotely"
-    walk_in = await take(app_client, settings, item="ZJ", role="clerk", who="clerk-1", centre="dinghai")
+    walk_in = await take(
+        app_client, settings, item="ZJ", role="clerk", who="clerk-1", centre="dinghai"
+    )
     assert walk_in.status_code == 201
     assert walk_in.json()["channel"] == "counter"
 
@@ -132,18 +154,27 @@ async def test_a_ticket_goes_from_call_to_completion(
     ticket = (await take(app_client, settings)).json()
     clerk = bearer(settings, "clerk", sub="clerk-1", centre="dinghai")
     called = await app_client.post("/v1/counters/w1/call-next", headers=clerk)
-    assert (called.json()["id"], called.json()["state"], called.json()["counter_id"]) == (ticket["id"], "called", "w1")
+    assert (called.json()["id"], called.json()["state"], called.json()["counter_id"]) == (
+        ticket["id"],
+        "called",
+        "w1",
+    )
     path = f"/v1/tickets/{ticket['id']}"
     assert (await app_client.post(f"{path}/serve", headers=clerk)).json()["state"] == "serving"
     too_early = await app_client.post(f"{path}/complete", json={"outcome": "done"}, headers=clerk)
     assert too_early.status_code == 409  # a done case needs its case number
     done = await app_client.post(
-        f"{path}/complete", json={"outcome": "done", "case_number": "330902-2026-000123"}, headers=clerk
+        f"{path}/complete",
+        json={"outcome": "done", "case_number": "330902-2026-000123"},
+        headers=clerk,
     )
     assert (done.json()["state"], done.json()["outcome"]) == ("completed", "done")
     again = await app_client.post(f"{path}/serve", headers=clerk)
     assert again.status_code == 409
-    assert (again.json()["type"], again.json()["state"]) == ("urn:cw:problem:invalid-transition", "completed")
+    assert (again.json()["type"], again.json()["state"]) == (
+        "urn:cw:problem:invalid-transition",
+        "completed",
+    )
     assert (await app_client.post("/v1/counters/w1/call-next", headers=clerk)).status_code == 204
 
 
@@ -152,7 +183,9 @@ async def test_no_show_needs_the_recalls_unless_the_station_is_lost(
 ) -> None:
     await seed(settings.database_url)  # the station never sent a heartbeat
     from_app = (await take(app_client, settings)).json()
-    from_station = (await take(app_client, settings, role="agent", who="agent-1", station="huaniao")).json()
+    from_station = (
+        await take(app_client, settings, role="agent", who="agent-1", station="huaniao")
+    ).json()
     clerk = bearer(settings, "clerk", sub="clerk-1", centre="dinghai")
     await app_client.post("/v1/counters/w1/call-next", headers=clerk)
     early = await app_client.post(f"/v1/tickets/{from_app['id']}/no-show", headers=clerk)
@@ -160,7 +193,9 @@ async def test_no_show_needs_the_recalls_unless_the_station_is_lost(
     assert early.json()["recalls_required"] == 2
     for _ in range(2):
         await app_client.post(f"/v1/tickets/{from_app['id']}/recall", headers=clerk)
-    assert (await app_client.post(f"/v1/tickets/{from_app['id']}/no-show", headers=clerk)).json()["state"] == "no_show"
+    assert (await app_client.post(f"/v1/tickets/{from_app['id']}/no-show", headers=clerk)).json()[
+        "state"
+    ] == "no_show"
 
     called = (await app_client.post("/v1/counters/w1/call-next", headers=clerk)).json()
     assert (called["id"], called["heartbeat_lost"]) == (from_station["id"], True)
@@ -176,23 +211,39 @@ async def test_return_park_resume_transfer_and_cancel(
     b = (await take(app_client, settings, who="c2")).json()
     clerk = bearer(settings, "clerk", sub="clerk-1", centre="dinghai")
     await app_client.post("/v1/counters/w1/call-next", headers=clerk)
-    back = await app_client.post(f"/v1/tickets/{a['id']}/return", json={"position": "last"}, headers=clerk)
+    back = await app_client.post(
+        f"/v1/tickets/{a['id']}/return", json={"position": "last"}, headers=clerk
+    )
     assert (back.json()["state"], back.json()["position"]) == ("waiting", 2)
     called = (await app_client.post("/v1/counters/w1/call-next", headers=clerk)).json()
     assert called["id"] == b["id"]
     await app_client.post(f"/v1/tickets/{b['id']}/serve", headers=clerk)
-    assert (await app_client.post(f"/v1/tickets/{b['id']}/park", headers=clerk)).json()["state"] == "parked"
-    assert (await app_client.post(f"/v1/tickets/{b['id']}/resume", headers=clerk)).json()["state"] == "serving"
-    moved = await app_client.post(f"/v1/tickets/{b['id']}/transfer", json={"counter_id": "w2"}, headers=clerk)
+    assert (await app_client.post(f"/v1/tickets/{b['id']}/park", headers=clerk)).json()[
+        "state"
+    ] == "parked"
+    assert (await app_client.post(f"/v1/tickets/{b['id']}/resume", headers=clerk)).json()[
+        "state"
+    ] == "serving"
+    moved = await app_client.post(
+        f"/v1/tickets/{b['id']}/transfer", json={"counter_id": "w2"}, headers=clerk
+    )
     assert moved.json()["state"] == "waiting"
-    assert (await app_client.post("/v1/counters/w1/call-next", headers=clerk)).json()["id"] == a["id"]
+    assert (await app_client.post("/v1/counters/w1/call-next", headers=clerk)).json()["id"] == a[
+        "id"
+    ]
     other = bearer(settings, "clerk", sub="clerk-2", centre="dinghai")
-    assert (await app_client.post("/v1/counters/w2/call-next", headers=other)).json()["id"] == b["id"]
+    assert (await app_client.post("/v1/counters/w2/call-next", headers=other)).json()["id"] == b[
+        "id"
+    ]
 
     c = (await take(app_client, settings, who="c3")).json()
-    not_hers = await app_client.post(f"/v1/tickets/{c['id']}/cancel", headers=bearer(settings, "citizen", sub="c1"))
+    not_hers = await app_client.post(
+        f"/v1/tickets/{c['id']}/cancel", headers=bearer(settings, "citizen", sub="c1")
+    )
     assert not_hers.status_code == 404
-    mine = await app_client.post(f"/v1/tickets/{c['id']}/cancel", headers=bearer(settings, "citizen", sub="c3"))
+    mine = await app_client.post(
+        f"/v1/tickets/{c['id']}/cancel", headers=bearer(settings, "citizen", sub="c3")
+    )
     assert mine.json()["state"] == "cancelled"
 
 
@@ -204,11 +255,15 @@ async def test_ten_clerks_calling_at_once_never_get_the_same_ticket(
         assert (await take(app_client, settings, who=f"c{n}")).status_code == 201
     called: list[str] = []
     for _round in range(3):
-        replies = await asyncio.gather(*(
-            app_client.post(f"/v1/counters/w{n}/call-next",
-                            headers=bearer(settings, "clerk", sub=f"clerk-{n}", centre="dinghai"))
-            for n in range(1, 11)
-        ))
+        replies = await asyncio.gather(
+            *(
+                app_client.post(
+                    f"/v1/counters/w{n}/call-next",
+                    headers=bearer(settings, "clerk", sub=f"clerk-{n}", centre="dinghai"),
+                )
+                for n in range(1, 11)
+            )
+        )
         called += [r.json()["id"] for r in replies if r.status_code == 200]
     assert len(called) == 25
     assert len(set(called)) == 25
@@ -234,7 +289,8 @@ async def test_no_walk_in_waits_past_the_maximum_under_a_priority_flood(
             await app_client.post(f"/v1/tickets/{reply.json()['id']}/serve", headers=clerk)
             await app_client.post(
                 f"/v1/tickets/{reply.json()['id']}/complete",
-                json={"outcome": "done", "case_number": f"case-{minute}"}, headers=clerk,
+                json={"outcome": "done", "case_number": f"case-{minute}"},
+                headers=clerk,
             )
         clock.advance(minutes=1)
     assert called_at is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy import select
 
@@ -54,12 +54,39 @@ STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)]
 
 
-def _resume_point(value: str | None) -> int | None:
-    if value is None:
+# Checks run as dependencies: a streaming endpoint's body starts after the 200 is sent.
+
+
+def _resume_point(last_event_id: LastEventId = None) -> int | None:
+    if last_event_id is None:
         return None
-    if not value.isdigit():
+    if not last_event_id.isdigit():
         raise BadRequest("Last-Event-ID must be an id this stream sent")
-    return int(value)
+    return int(last_event_id)
+
+
+async def _followed_ticket(
+    ticket_id: Annotated[str, Path(max_length=32)], request: Request, principal: CurrentPrincipal
+) -> Ticket:
+    async with request.app.state.database.sessionmaker() as session:
+        ticket = await tickets.get_ticket(session, ticket_id)
+    tickets.ensure_can_follow(principal, ticket)
+    return ticket
+
+
+def _board_centre(
+    centre_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal
+) -> str:
+    if principal.role in (Role.CITIZEN, Role.AGENT):
+        raise Forbidden("the board is for the centre's screens and staff")
+    if principal.role in (Role.CLERK, Role.EXPERT):
+        ensure_centre(principal, centre_id)
+    return centre_id
+
+
+ResumeFrom = Annotated[int | None, Depends(_resume_point)]
+FollowedTicket = Annotated[Ticket, Depends(_followed_ticket)]
+BoardCentre = Annotated[str, Depends(_board_centre)]
 
 
 def _sse(item: Item) -> ServerSentEvent:
@@ -73,17 +100,10 @@ def _sse(item: Item) -> ServerSentEvent:
     responses=STREAM_RESPONSES,
 )
 async def ticket_stream(
-    ticket_id: Annotated[str, Path(max_length=32)],
-    request: Request,
-    principal: CurrentPrincipal,
-    last_event_id: LastEventId = None,
+    ticket: FollowedTicket, request: Request, after: ResumeFrom
 ) -> AsyncIterator[ServerSentEvent]:
-    after = _resume_point(last_event_id)
     database, hub = request.app.state.database, _hub(request)
-    async with database.sessionmaker() as session:
-        ticket = await tickets.get_ticket(session, ticket_id)
-        tickets.ensure_can_follow(principal, ticket)
-        centre_id = ticket.centre_id
+    ticket_id, centre_id = ticket.id, ticket.centre_id
     async with hub.subscribe(centre_id) as queue:
         async with database.sessionmaker() as session:
             missed = (
@@ -151,16 +171,8 @@ async def _room_of(session: Any, ticket_id: str) -> dict[str, str] | None:
     responses=STREAM_RESPONSES,
 )
 async def board_stream(
-    centre_id: Annotated[str, Path(max_length=64)],
-    request: Request,
-    principal: CurrentPrincipal,
-    last_event_id: LastEventId = None,
+    centre_id: BoardCentre, request: Request, after: ResumeFrom
 ) -> AsyncIterator[ServerSentEvent]:
-    if principal.role in (Role.CITIZEN, Role.AGENT):
-        raise Forbidden("the board is for the centre's screens and staff")
-    if principal.role in (Role.CLERK, Role.EXPERT):
-        ensure_centre(principal, centre_id)
-    after = _resume_point(last_event_id)
     database, hub = request.app.state.database, _hub(request)
     async with hub.subscribe(centre_id) as queue:
         async with database.sessionmaker() as session:
