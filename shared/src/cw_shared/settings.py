@@ -26,7 +26,10 @@ DEV_SECRET_MARKER = "dev-insecure-"  # noqa: S105  (a marker, not a secret)
 class ServiceSettings(BaseSettings):
     """What every service is configured with. Subclasses set ``service_name`` and the prefix."""
 
-    model_config = SettingsConfigDict(env_prefix=COMMON_PREFIX, extra="ignore")
+    # validate_by_name: tests and tools pass var_dir=..., env=... as well as the CW_ variables.
+    model_config = SettingsConfigDict(
+        env_prefix=COMMON_PREFIX, extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
     service_name: ClassVar[str] = "service"
 
     env: Literal["development", "test", "production"] = Field(

@@ -538,7 +538,11 @@ async def return_to_queue(
         ticket.queued_at = max(now, latest + tick) if latest else now
     _back_to_waiting(ticket)
     await emit(
-        session, ticket, "ticket.returned", now=now, actor=clerk.sub,
+        session,
+        ticket,
+        "ticket.returned",
+        now=now,
+        actor=clerk.sub,
         extra={"position": "first" if first else "last"},
     )
     return ticket
