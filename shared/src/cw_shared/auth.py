@@ -46,7 +46,20 @@ class Role(StrEnum):
 class Principal(BaseModel):
     """Who is calling, as the verified token says."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "sub": "clerk-001",
+                    "role": "clerk",
+                    "centre": "dinghai",
+                    "station": None,
+                    "scopes": [],
+                }
+            ]
+        },
+    )
 
     sub: str
     role: Role

@@ -1,4 +1,4 @@
-"""Liveness, readiness and metrics endpoints (unauthenticated: probes and scrapers only)."""
+"""Liveness, readiness and metrics (unauthenticated: probes and scrapers), and ``/v1/me``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from cw_shared.errors import problem_response
+from cw_shared.auth import CurrentPrincipal, Principal
+from cw_shared.errors import PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(tags=["operations"])
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -72,3 +73,12 @@ async def _bus_ready(request: Request) -> bool:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    "/v1/me",
+    summary="Who the token says the caller is (role, centre, station)",
+    responses=PROBLEM_RESPONSES,
+)
+async def me(principal: CurrentPrincipal) -> Principal:
+    return principal
