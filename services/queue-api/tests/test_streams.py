@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
+import nats
 
+from cw_shared.events import Event
+from cw_shared.local import NatsServer
 from cw_shared.testing import bearer
 from queue_api.config import QueueSettings
 
@@ -96,3 +100,42 @@ async def test_a_citizen_cannot_watch_the_board(live: str, settings: QueueSettin
         )
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_holder_learns_where_to_join_when_the_room_opens(
+    live: str, settings: QueueSettings, nats_server: NatsServer
+) -> None:
+    await seed(settings.database_url)
+    async with httpx.AsyncClient(base_url=live) as client:
+        mine = await take(client, settings, "c1")
+        me = bearer(settings, "citizen", sub="c1")
+        async with open_stream(client, f"/v1/tickets/{mine['id']}/stream", me) as stream:
+            assert (await stream.next()).data["room"] is None
+            await client.post(
+                "/v1/counters/w1/call-next",
+                headers=bearer(settings, "clerk", sub="clerk-1", centre="dinghai"),
+            )
+            assert (await stream.next()).event == "ticket.called"
+            await stream.next()  # the state: called
+            opened = Event(
+                source="video-session",
+                type="room.opened",
+                data={
+                    "room_id": "r1",
+                    "ticket_id": mine["id"],
+                    "centre_id": "dinghai",
+                    "join_url": "http://127.0.0.1:8102/app/rooms/r1",
+                    "opened_at": datetime.now(UTC).isoformat(),
+                },
+            )
+            connection = await nats.connect(nats_server.url)
+            await connection.jetstream().publish(
+                "cw.room.opened",
+                opened.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": opened.id},
+            )
+            await connection.close()
+            room = await stream.next(timeout=10)
+            assert (room.event, room.data["join_url"]) == ("room.opened", opened.data["join_url"])
+            state = await stream.next()
+            assert state.data["room"] == {"room_id": "r1", "join_url": opened.data["join_url"]}
