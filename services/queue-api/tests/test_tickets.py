@@ -295,3 +295,30 @@ async def test_no_walk_in_waits_past_the_maximum_under_a_priority_flood(
         clock.advance(minutes=1)
     assert called_at is not None
     assert (called_at - issued).total_seconds() <= (30 + 2) * 60
+
+
+async def test_integrators_need_their_scope_and_see_only_what_they_issued(
+    app_client: httpx.AsyncClient, settings: QueueSettings
+) -> None:
+    await seed(settings.database_url)
+    body = {"centre_id": "dinghai", "item_code": "HJ", "holder_sub": "citizen-5"}
+    unscoped = bearer(settings, "integrator", sub="zlb") | key()
+    assert (await app_client.post("/v1/tickets", json=body, headers=unscoped)).status_code == 403
+    scoped = bearer(settings, "integrator", sub="zlb", scopes=["queue:tickets"])
+    taken = await app_client.post("/v1/tickets", json=body, headers=scoped | key())
+    assert taken.json()["channel"] == "integrator"
+    other = bearer(settings, "integrator", sub="other-app", scopes=["queue:tickets"])
+    path = f"/v1/tickets/{taken.json()['id']}"
+    assert (await app_client.get(path, headers=scoped)).status_code == 200
+    assert (await app_client.get(path, headers=other)).status_code == 404
+
+
+async def test_an_id_number_is_never_accepted_as_a_subject(
+    app_client: httpx.AsyncClient, settings: QueueSettings
+) -> None:
+    await seed(settings.database_url)
+    body = {"centre_id": "dinghai", "item_code": "HJ", "holder_sub": "330902199001011234"}
+    headers = bearer(settings, "agent", sub="agent-1", station="huaniao") | key()
+    response = await app_client.post("/v1/tickets", json=body, headers=headers)
+    assert response.status_code == 422
+    assert "330902199001011234" not in response.text

@@ -20,6 +20,11 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
+def contains_id_number(text: str) -> bool:
+    """True when ``text`` carries a resident ID number (which must never be used as a key)."""
+    return _ID_NUMBER.search(text) is not None
+
+
 def mask_personal_data(text: str) -> str:
     """``330902199001011234`` → ``3309**********1234``; ``13812345678`` → ``138****5678``."""
     text = _ID_NUMBER.sub(lambda m: f"{m[1]}{'*' * 10}{m[2]}", text)

@@ -105,12 +105,14 @@ def bearer(
     sub: str | None = None,
     centre: str | None = None,
     station: str | None = None,
+    scopes: list[str] | None = None,
     ttl_seconds: int = 600,
 ) -> dict[str, str]:
     role = Role(role)
     token = issuer_for(settings).mint(
         role=role,
         sub=sub or f"{role.value}-1",
+        scopes=scopes,
         centre=centre,
         station=station,
         ttl_seconds=ttl_seconds,

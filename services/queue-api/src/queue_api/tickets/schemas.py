@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cw_shared.log import contains_id_number
 
 from queue_api.tickets.models import Outcome
 
@@ -51,9 +53,17 @@ class TicketCreate(BaseModel):
         min_length=1,
         max_length=128,
         pattern=r"^[A-Za-z0-9._:@-]+$",
-        description="The resident served. Agents, clerks and integrators must name her; "
-        "a citizen takes numbers for herself only.",
+        description="The resident served, as the identity provider names her (never her ID "
+        "number). Agents, clerks and integrators must name her; a citizen takes numbers for "
+        "herself only.",
     )
+
+    @field_validator("holder_sub")
+    @classmethod
+    def _not_an_id_number(cls, value: str | None) -> str | None:
+        if value is not None and contains_id_number(value):
+            raise ValueError("use the identity provider's subject, not an ID number")
+        return value
 
 
 class ExpectedWait(BaseModel):

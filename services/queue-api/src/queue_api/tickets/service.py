@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cw_shared.auth import Forbidden, Principal, Role, ensure_centre
-from cw_shared.errors import Conflict, NotFound, Problem
+from cw_shared.auth import Principal, Role, ensure_centre
+from cw_shared.errors import Conflict, Forbidden, NotFound, Problem
 from cw_shared.events import new_event, record_event
 from queue_api.centres.hours import business_day, closing_time, next_opening
 from queue_api.centres.models import CentreHoliday, ServiceCentre
@@ -31,6 +31,7 @@ from queue_api.tickets.numbering import format_number, next_sequence
 from queue_api.tickets.schemas import TicketCreate
 
 SOURCE = "queue-api"
+TICKETS_SCOPE = "queue:tickets"  # integrators take numbers only with this scope
 CLASS_RANK = {QueueClass.PRIORITY: 0, QueueClass.APPOINTMENT: 1, QueueClass.WALK_IN: 2}
 ACTIVE = (State.WAITING, State.CALLED, State.SERVING, State.PARKED)
 
@@ -122,6 +123,8 @@ def _who(principal: Principal, data: TicketCreate) -> tuple[Channel, str]:
     }.get(principal.role)
     if channel is None:
         raise Forbidden("citizens, agents, clerks and integrators take numbers")
+    if channel is Channel.INTEGRATOR and TICKETS_SCOPE not in principal.scopes:
+        raise Forbidden(f"this integrator lacks the scope {TICKETS_SCOPE!r}")
     return channel, data.holder_sub
 
 
