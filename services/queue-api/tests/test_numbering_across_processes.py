@@ -38,9 +38,19 @@ def servers(database_url: str, nats_server: NatsServer, tmp_path: Path) -> Itera
     ports = [free_port() for _ in range(PROCESSES)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "queue_api.main:create_app", "--factory",
-             "--port", str(port), "--no-access-log"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "queue_api.main:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for port in ports
     ]
@@ -69,9 +79,7 @@ async def test_concurrent_tickets_across_processes_get_distinct_consecutive_numb
 
     clients = [httpx.AsyncClient(base_url=url, timeout=60) for url in servers]
     try:
-        replies = await asyncio.gather(
-            *(take(clients[n % PROCESSES], n) for n in range(TICKETS))
-        )
+        replies = await asyncio.gather(*(take(clients[n % PROCESSES], n) for n in range(TICKETS)))
     finally:
         for client in clients:
             await client.aclose()

@@ -21,9 +21,7 @@ class AppointmentSlot(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
-    __table_args__ = (
-        Index("ix_appointment_slots_lookup", "centre_id", "item_code", "starts_at"),
-    )
+    __table_args__ = (Index("ix_appointment_slots_lookup", "centre_id", "item_code", "starts_at"),)
 
 
 class Appointment(Base):
