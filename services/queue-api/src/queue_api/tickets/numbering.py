@@ -20,13 +20,15 @@ DIGITS = 3
 async def next_sequence(session: AsyncSession, *, centre_id: str, prefix: str, day: date) -> int:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(NumberSequence).values(
-        centre_id=centre_id, prefix=prefix, business_day=day, last=1
+    statement = (
+        insert(NumberSequence)
+        .values(centre_id=centre_id, prefix=prefix, business_day=day, last=1)
+        .on_conflict_do_update(
+            index_elements=["centre_id", "prefix", "business_day"],
+            set_={"last": NumberSequence.last + 1},
+        )
+        .returning(NumberSequence.last)
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["centre_id", "prefix", "business_day"],
-        set_={"last": NumberSequence.last + 1},
-    ).returning(NumberSequence.last)
     return int((await session.execute(statement)).scalar_one())
 
 

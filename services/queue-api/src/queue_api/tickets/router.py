@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -32,8 +32,8 @@ router = APIRouter(
 Clerk = Annotated[Principal, Depends(require_roles(Role.CLERK, Role.ADMIN))]
 TicketId = Annotated[str, Path(max_length=32, examples=["5b1f0c3e2d7a4c1e9f8a7b6c5d4e3f2a"])]
 CounterId = Annotated[str, Path(max_length=64, examples=["w3"])]
-CONFLICT = {409: problem_doc("Not allowed in the ticket's current state (`state` says which)")}
-NOT_FOUND = {404: problem_doc("No such ticket (or not yours to see)")}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: problem_doc("Not allowed in the ticket's current state (`state` says which)")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such ticket (or not yours to see)")}
 
 
 def _settings(request: Request) -> QueueSettings:
@@ -209,48 +209,6 @@ async def call_ticket(
 
 
 @router.post(
-    "/v1/tickets/{ticket_id}/recall",
-    summary="Call the ticket again",
-    responses=NOT_FOUND | CONFLICT,
-)
-async def recall(
-    ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
-) -> TicketOut:
-    ticket = await service.recall(
-        session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now()
-    )
-    return await _out(session, ticket, request, clock)
-
-
-@router.post(
-    "/v1/tickets/{ticket_id}/serve",
-    summary="Start serving the called ticket",
-    responses=NOT_FOUND | CONFLICT,
-)
-async def serve(
-    ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
-) -> TicketOut:
-    ticket = await service.start_serving(
-        session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now()
-    )
-    return await _out(session, ticket, request, clock)
-
-
-@router.post(
-    "/v1/tickets/{ticket_id}/no-show",
-    summary="Mark a no-show (after the centre's number of recalls, or a lost station)",
-    responses=NOT_FOUND | CONFLICT,
-)
-async def no_show(
-    ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
-) -> TicketOut:
-    ticket = await service.no_show(
-        session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now()
-    )
-    return await _out(session, ticket, request, clock)
-
-
-@router.post(
     "/v1/tickets/{ticket_id}/return",
     summary="Return a called ticket to the queue",
     responses=NOT_FOUND | CONFLICT,
@@ -298,32 +256,6 @@ async def transfer(
 
 
 @router.post(
-    "/v1/tickets/{ticket_id}/park",
-    summary="Park the ticket being served",
-    responses=NOT_FOUND | CONFLICT,
-)
-async def park(
-    ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
-) -> TicketOut:
-    ticket = await service.park(session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now())
-    return await _out(session, ticket, request, clock)
-
-
-@router.post(
-    "/v1/tickets/{ticket_id}/resume",
-    summary="Resume serving a parked ticket",
-    responses=NOT_FOUND | CONFLICT,
-)
-async def resume(
-    ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
-) -> TicketOut:
-    ticket = await service.resume(
-        session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now()
-    )
-    return await _out(session, ticket, request, clock)
-
-
-@router.post(
     "/v1/tickets/{ticket_id}/complete",
     summary="Complete with an outcome (办结 / 补正 / 退回) and the case number (办件编号)",
     responses=NOT_FOUND | CONFLICT,
@@ -345,3 +277,36 @@ async def complete(
         case_number=body.case_number,
     )
     return await _out(session, ticket, request, clock)
+
+
+# Transitions that need nothing but the ticket and the clerk: one endpoint each.
+SIMPLE_TRANSITIONS: dict[str, tuple[service.Transition, str]] = {
+    "recall": (service.recall, "Call the ticket again"),
+    "serve": (service.start_serving, "Start serving the called ticket"),
+    "no-show": (
+        service.no_show,
+        "Mark a no-show (after the centre's number of recalls, or a lost station)",
+    ),
+    "park": (service.park, "Park the ticket being served"),
+    "resume": (service.resume, "Resume serving a parked ticket"),
+}
+
+
+def _transition_endpoint(action: str, transition: service.Transition, summary: str) -> None:
+    @router.post(
+        f"/v1/tickets/{{ticket_id}}/{action}",
+        summary=summary,
+        responses=NOT_FOUND | CONFLICT,
+        name=action.replace("-", "_"),
+    )
+    async def endpoint(
+        ticket_id: TicketId, session: DbSession, clerk: Clerk, request: Request, clock: AppClock
+    ) -> TicketOut:
+        ticket = await transition(
+            session=session, ticket_id=ticket_id, clerk=clerk, now=clock.now()
+        )
+        return await _out(session, ticket, request, clock)
+
+
+for _action, (_transition, _summary) in SIMPLE_TRANSITIONS.items():
+    _transition_endpoint(_action, _transition, _summary)

@@ -6,10 +6,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cw_shared.log import contains_id_number
-
 from queue_api.tickets.models import Outcome
 
-SUBJECT = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")
 
 TICKET_EXAMPLE: dict[str, Any] = {
     "id": "5b1f0c3e2d7a4c1e9f8a7b6c5d4e3f2a",

@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,12 @@ SOURCE = "queue-api"
 TICKETS_SCOPE = "queue:tickets"  # integrators take numbers only with this scope
 CLASS_RANK = {QueueClass.PRIORITY: 0, QueueClass.APPOINTMENT: 1, QueueClass.WALK_IN: 2}
 ACTIVE = (State.WAITING, State.CALLED, State.SERVING, State.PARKED)
+
+
+class Transition(Protocol):
+    async def __call__(
+        self, *, session: AsyncSession, ticket_id: str, clerk: Principal, now: datetime
+    ) -> Ticket: ...
 
 
 class CentreClosed(Problem):
@@ -324,7 +330,7 @@ async def emit(
 # ---------------------------------------------------------------- calling
 
 
-def _candidates(counter: Counter, centre_id: str) -> Select[tuple[Ticket]]:
+def _candidates(counter: Counter, centre_id: str) -> Select[Ticket]:
     return (
         select(Ticket)
         .where(
