@@ -32,8 +32,12 @@ router = APIRouter(
 Clerk = Annotated[Principal, Depends(require_roles(Role.CLERK, Role.ADMIN))]
 TicketId = Annotated[str, Path(max_length=32, examples=["5b1f0c3e2d7a4c1e9f8a7b6c5d4e3f2a"])]
 CounterId = Annotated[str, Path(max_length=64, examples=["w3"])]
-CONFLICT: dict[int | str, dict[str, Any]] = {409: problem_doc("Not allowed in the ticket's current state (`state` says which)")}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such ticket (or not yours to see)")}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: problem_doc("Not allowed in the ticket's current state (`state` says which)")
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No such ticket (or not yours to see)")
+}
 
 
 def _settings(request: Request) -> QueueSettings:

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cw_shared.log import contains_id_number
 from queue_api.tickets.models import Outcome
 
-
 TICKET_EXAMPLE: dict[str, Any] = {
     "id": "5b1f0c3e2d7a4c1e9f8a7b6c5d4e3f2a",
     "number": "A007",
