@@ -110,7 +110,7 @@ async def create_slot(
     data: SlotCreate,
     now: datetime,
 ) -> AppointmentSlot:
-    centre = await tickets._centre(session, centre_id)
+    centre = await tickets.live_centre(session, centre_id)
     ensure_centre(principal, centre.id)
     item = await session.get(ServiceItem, data.item_code)
     if item is None or item.deleted_at is not None:
@@ -166,7 +166,7 @@ async def list_slots(
     now: datetime,
 ) -> Sequence[AppointmentSlot]:
     """The centre's slots starting on one local day, by default today at the centre."""
-    centre = await tickets._centre(session, centre_id)
+    centre = await tickets.live_centre(session, centre_id)
     start, end = _day_bounds(centre, day or business_day(centre, now))
     query = select(AppointmentSlot).where(
         AppointmentSlot.centre_id == centre.id,
@@ -194,7 +194,7 @@ async def delete_slot(
     *, session: AsyncSession, principal: Principal, centre_id: str, slot_id: str, now: datetime
 ) -> None:
     """Soft-delete a slot nobody holds a booking for (checked-in seats do not count)."""
-    centre = await tickets._centre(session, centre_id)
+    centre = await tickets.live_centre(session, centre_id)
     ensure_centre(principal, centre.id)
     # Locked first: a booking increments this row, so it waits for the delete or vice versa.
     slot = await _slot(session, slot_id, lock=True)
@@ -234,7 +234,7 @@ async def _holder_and_station(
             }
         )
     if principal.role is Role.AGENT:
-        return data.holder_sub, await tickets._station_of(session, principal, centre)
+        return data.holder_sub, await tickets.agent_station(session, principal, centre)
     return data.holder_sub, None
 
 
@@ -242,7 +242,7 @@ async def book(
     *, session: AsyncSession, principal: Principal, data: AppointmentCreate, now: datetime
 ) -> Booking:
     slot = await _slot(session, data.slot_id)
-    centre = await tickets._centre(session, slot.centre_id)
+    centre = await tickets.live_centre(session, slot.centre_id)
     holder, station_id = await _holder_and_station(session, principal, data, centre)
     if slot.starts_at <= now:
         raise SlotStarted(
@@ -429,8 +429,8 @@ async def check_in(
     if appointment.state != AppointmentState.BOOKED:
         raise NotBooked("only a booked appointment can be checked in", state=appointment.state)
 
-    centre = await tickets._centre(session, appointment.centre_id)
-    item = await tickets._item(session, appointment.item_code)
+    centre = await tickets.live_centre(session, appointment.centre_id)
+    item = await tickets.live_item(session, appointment.item_code)
     remote = channel is not Channel.COUNTER
     if remote and not item.remote_allowed:
         raise tickets.NotServedRemotely(

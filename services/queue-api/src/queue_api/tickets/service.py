@@ -61,14 +61,14 @@ class NotServedRemotely(Problem):
 # ---------------------------------------------------------------- lookups
 
 
-async def _centre(session: AsyncSession, centre_id: str) -> ServiceCentre:
+async def live_centre(session: AsyncSession, centre_id: str) -> ServiceCentre:
     centre = await session.get(ServiceCentre, centre_id)
     if centre is None or centre.deleted_at is not None:
         raise NotFound(f"no centre {centre_id!r}")
     return centre
 
 
-async def _item(session: AsyncSession, code: str) -> ServiceItem:
+async def live_item(session: AsyncSession, code: str) -> ServiceItem:
     item = await session.get(ServiceItem, code)
     if item is None or item.deleted_at is not None:
         raise NotFound(f"no service item {code!r}")
@@ -169,8 +169,8 @@ async def estimate_for(
     position = await position_of(session, ticket)
     if position is None:
         return None, None
-    centre = await _centre(session, ticket.centre_id)
-    item = await _item(session, ticket.item_code)
+    centre = await live_centre(session, ticket.centre_id)
+    item = await live_item(session, ticket.item_code)
     estimate = await waits.estimate(
         session,
         centre=centre,
@@ -191,11 +191,11 @@ async def issue_ticket(
     now: datetime,
     settings: QueueSettings,
 ) -> Ticket:
-    centre = await _centre(session, data.centre_id)
-    item = await _item(session, data.item_code)
+    centre = await live_centre(session, data.centre_id)
+    item = await live_item(session, data.item_code)
     channel, holder = _who(principal, data)
     station_id = (
-        await _station_of(session, principal, centre) if channel is Channel.STATION else None
+        await agent_station(session, principal, centre) if channel is Channel.STATION else None
     )
     if channel is Channel.COUNTER:
         ensure_centre(principal, centre.id)
@@ -264,7 +264,7 @@ async def issue_ticket(
     return ticket
 
 
-async def _station_of(session: AsyncSession, principal: Principal, centre: ServiceCentre) -> str:
+async def agent_station(session: AsyncSession, principal: Principal, centre: ServiceCentre) -> str:
     station = await session.get(Station, principal.station or "")
     if station is None or station.deleted_at is not None:
         raise Forbidden("the agent's station is not registered")
@@ -393,7 +393,7 @@ async def call_next(
     settings: QueueSettings,
 ) -> Ticket | None:
     counter = await _counter_of(session, counter_id, clerk)
-    centre = await _centre(session, counter.centre_id)
+    centre = await live_centre(session, counter.centre_id)
     rule = centre.interleave or settings.default_interleave
     ticket = await pick_next(session, counter=counter, centre=centre, now=now, rule=rule)
     if ticket is None:
@@ -513,7 +513,7 @@ async def no_show(
 ) -> Ticket:
     ticket = await staff_ticket(session, ticket_id, clerk)
     _require(ticket, {State.CALLED})
-    centre = await _centre(session, ticket.centre_id)
+    centre = await live_centre(session, ticket.centre_id)
     if ticket.recalls < centre.no_show_after_recalls and not ticket.heartbeat_lost:
         raise InvalidTransition(
             f"recall the ticket {centre.no_show_after_recalls} times before a no-show",
@@ -579,7 +579,7 @@ async def transfer(
     ticket = await staff_ticket(session, ticket_id, clerk)
     _require(ticket, {State.WAITING, State.CALLED, State.SERVING})
     if item_code is not None:
-        ticket.item_code = (await _item(session, item_code)).code
+        ticket.item_code = (await live_item(session, item_code)).code
     if counter_id is not None:
         counter = await session.get(Counter, counter_id)
         if (
