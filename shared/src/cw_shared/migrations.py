@@ -23,6 +23,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, make_url
 
+from cw_shared import tables as _kernel_tables  # noqa: F401  (registers the kernel tables)
 from cw_shared.db import Base as KernelBase
 from cw_shared.db import create_engine, is_sqlite
 from cw_shared.settings import ServiceSettings
