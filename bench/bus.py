@@ -19,6 +19,13 @@ Run from the repo root (goal: p99 under 50 ms at 500 events/s)::
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/queue.py would hide
+# the standard library's queue module: move it last.
+sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == Path(__file__).parent.resolve())
+
 import argparse
 import asyncio
 import contextlib
@@ -32,7 +39,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 import asyncpg
