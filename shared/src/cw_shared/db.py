@@ -1,8 +1,8 @@
 """The database: async SQLAlchemy from one URL, SQLite by default, PostgreSQL by configuration.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with
-``BEGIN IMMEDIATE``: writers queue for the one write lock instead of failing on a stale
-snapshot, which is also what stands in for ``FOR UPDATE SKIP LOCKED`` there.
+SQLite runs in WAL mode with a busy timeout, through one connection per process, and every
+transaction starts with ``BEGIN IMMEDIATE``: writers queue for the one write lock instead of
+failing on a stale snapshot, which is also what stands in for ``FOR UPDATE SKIP LOCKED`` there.
 """
 
 from __future__ import annotations
@@ -68,7 +68,15 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 15_000) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    # One connection per process: writers queue for it in the event loop, in order, instead of
+    # polling SQLite's file lock (which starves under load and ends in "database is locked").
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": busy_timeout_ms / 1000},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=busy_timeout_ms / 1000,
+    )
     _configure_sqlite(engine, busy_timeout_ms)
     return engine
 
