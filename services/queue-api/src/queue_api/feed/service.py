@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -63,6 +65,17 @@ def _forget_rolled_back_entries(session: Session) -> None:
     session.info.pop(_WRITTEN_KEY, None)
 
 
+RETRY_MS = 3000
+HEARTBEAT_SECONDS = 15.0
+
+
+def sse_frame(*, event: str, data: Any, event_id: int | None = None) -> bytes:
+    """One Server-Sent Event on the wire (the JSON on one ``data:`` line)."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\nretry: {RETRY_MS}\ndata: {payload}\n\n".encode()
+
+
 @dataclass(frozen=True)
 class Item:
     seq: int
@@ -71,10 +84,18 @@ class Item:
     kind: str
     data: dict[str, Any]
     at: datetime
+    frame: bytes  # encoded once, sent to every subscriber
+
+
+# Put in every queue now and then, so each stream sends a keep-alive without a timer of its own.
+HEARTBEAT = Item(0, "", None, "heartbeat", {}, datetime.min, b": ping\n\n")
 
 
 def _item(entry: FeedEntry) -> Item:
-    return Item(entry.seq, entry.centre_id, entry.ticket_id, entry.kind, entry.data, entry.at)
+    frame = sse_frame(event=entry.kind, data=entry.data, event_id=entry.seq)
+    return Item(
+        entry.seq, entry.centre_id, entry.ticket_id, entry.kind, entry.data, entry.at, frame
+    )
 
 
 async def entries_after(
@@ -142,14 +163,24 @@ class FeedHub:
         return sum(len(queues) for queues in self._queues.values())
 
     async def _run(self) -> None:
+        last_heartbeat = time.monotonic()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
             self._wakeup.clear()
+            if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
+                last_heartbeat = time.monotonic()
+                self._broadcast_heartbeat()
             try:
                 await self._dispatch_new()
             except Exception as exc:  # the database may be briefly away; the next poll retries
                 log.warning("feed hub read failed", error=str(exc))
+
+    def _broadcast_heartbeat(self) -> None:
+        for queues in self._queues.values():
+            for queue in queues:
+                if not queue.full():
+                    queue.put_nowait(HEARTBEAT)
 
     async def _dispatch_new(self) -> None:
         if not self._last:
