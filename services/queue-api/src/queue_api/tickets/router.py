@@ -24,6 +24,7 @@ from queue_api.tickets.schemas import (
     Transfer,
 )
 from queue_api.tickets.schemas import Ticket as TicketOut
+from queue_api.tickets.waits import Estimate
 
 router = APIRouter(
     tags=["tickets"], dependencies=[Depends(require_json)], responses=PROBLEM_RESPONSES
@@ -51,6 +52,10 @@ async def _out(
     position, estimate = await service.estimate_for(
         session, ticket, now=now_clock.now(), settings=_settings(request)
     )
+    return _view(ticket, position, estimate)
+
+
+def _view(ticket: Ticket, position: int | None, estimate: Estimate | None) -> TicketOut:
     return TicketOut(
         id=ticket.id,
         number=ticket.number,
@@ -93,14 +98,14 @@ async def take_ticket(
     clock: AppClock,
     idem: IdempotencyRequired,
 ) -> JSONResponse:
-    ticket = await service.issue_ticket(
+    ticket, position, estimate = await service.issue_ticket(
         session=session,
         principal=principal,
         data=body,
         now=clock.now(),
         settings=_settings(request),
     )
-    return await idem.remember(await _out(session, ticket, request, clock), status_code=201)
+    return await idem.remember(_view(ticket, position, estimate), status_code=201)
 
 
 @router.get(

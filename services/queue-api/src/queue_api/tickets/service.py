@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cw_shared.auth import Principal, Role, ensure_centre
@@ -153,6 +153,24 @@ def _order_key(
     return (CLASS_RANK[QueueClass(queue_class)], queued_at, issued_at, ticket_id)
 
 
+async def _waiting_at_or_above(
+    session: AsyncSession, centre_id: str, item_code: str, queue_class: QueueClass
+) -> int:
+    """Waiting tickets of the item in this class or a higher one: who a new ticket is behind."""
+    classes = [c.value for c, rank in CLASS_RANK.items() if rank <= CLASS_RANK[queue_class]]
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.centre_id == centre_id,
+            Ticket.item_code == item_code,
+            Ticket.state == State.WAITING,
+            Ticket.queue_class.in_(classes),
+        )
+    )
+    return int(count or 0)
+
+
 async def position_of(session: AsyncSession, ticket: Ticket) -> int | None:
     """1 + the waiting tickets of the same item that would be called before it (classes
     strictly in rank: an over-estimate when the calling rule interleaves)."""
@@ -190,7 +208,9 @@ async def issue_ticket(
     data: TicketCreate,
     now: datetime,
     settings: QueueSettings,
-) -> Ticket:
+) -> tuple[Ticket, int, waits.Estimate]:
+    """A new ticket, its position and its expected wait (computed once, for the check and
+    for the reply)."""
     centre = await live_centre(session, data.centre_id)
     item = await live_item(session, data.item_code)
     channel, holder = _who(principal, data)
@@ -214,11 +234,7 @@ async def issue_ticket(
             next_opening=opening.isoformat() if opening else None,
         )
     queue_class = QueueClass.PRIORITY if item.priority else QueueClass.WALK_IN
-    ahead = sum(
-        1
-        for r in await queue_key_rows(session, centre_id=centre.id, item_code=item.code)
-        if CLASS_RANK[QueueClass(r[1])] <= CLASS_RANK[queue_class]
-    )
+    ahead = await _waiting_at_or_above(session, centre.id, item.code, queue_class)
     estimate = await waits.estimate(
         session,
         centre=centre,
@@ -261,7 +277,7 @@ async def issue_ticket(
     session.add(ticket)
     await emit(session, ticket, "ticket.issued", now=now, actor=principal.sub)
     await session.flush()
-    return ticket
+    return ticket, ahead + 1, estimate
 
 
 async def agent_station(session: AsyncSession, principal: Principal, centre: ServiceCentre) -> str:

@@ -93,10 +93,8 @@ async def open_counters_for(session: AsyncSession, *, centre_id: str, item_code:
     return sum(1 for codes in rows if item_code in codes)
 
 
-async def in_service_left(
-    session: AsyncSession, *, centre_id: str, item_code: str, now: datetime, per_ticket: float
-) -> float:
-    """Seconds of service still expected on this item's tickets being served now."""
+async def serving_since(session: AsyncSession, *, centre_id: str, item_code: str) -> list[datetime]:
+    """When each ticket of this item now being served started."""
     started = await session.scalars(
         select(Ticket.serving_at).where(
             Ticket.centre_id == centre_id,
@@ -104,7 +102,12 @@ async def in_service_left(
             Ticket.state == State.SERVING,
         )
     )
-    return sum(max(0.0, per_ticket - (now - at).total_seconds()) for at in started if at)
+    return [at for at in started if at is not None]
+
+
+def _left(started: list[datetime], now: datetime, per_ticket: float) -> float:
+    """Seconds of service still expected on the tickets being served."""
+    return sum(max(0.0, per_ticket - (now - at).total_seconds()) for at in started)
 
 
 async def estimate(
@@ -121,12 +124,7 @@ async def estimate(
         session, centre=centre, item=item, now=now, min_samples=min_samples, sample_size=sample_size
     )
     counters = max(1, await open_counters_for(session, centre_id=centre.id, item_code=item.code))
-    left50 = await in_service_left(
-        session, centre_id=centre.id, item_code=item.code, now=now, per_ticket=times.p50
-    )
-    left90 = await in_service_left(
-        session, centre_id=centre.id, item_code=item.code, now=now, per_ticket=times.p90
-    )
-    wait50 = (ahead * times.p50 + left50) / counters
-    wait90 = (ahead * times.p90 + left90) / counters
+    started = await serving_since(session, centre_id=centre.id, item_code=item.code)
+    wait50 = (ahead * times.p50 + _left(started, now, times.p50)) / counters
+    wait90 = (ahead * times.p90 + _left(started, now, times.p90)) / counters
     return Estimate(math.ceil(wait50 / 60), math.ceil(wait90 / 60))
