@@ -61,6 +61,10 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+# How long a request may queue for the one SQLite connection before it fails.
+SQLITE_POOL_TIMEOUT_SECONDS = 60
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -75,7 +79,7 @@ def create_engine(url: str, *, pool_size: int = 10, busy_timeout_ms: int = 15_00
         connect_args={"timeout": busy_timeout_ms / 1000},
         pool_size=1,
         max_overflow=0,
-        pool_timeout=busy_timeout_ms / 1000,
+        pool_timeout=SQLITE_POOL_TIMEOUT_SECONDS,
     )
     _configure_sqlite(engine, busy_timeout_ms)
     return engine

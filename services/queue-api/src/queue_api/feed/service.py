@@ -128,6 +128,7 @@ class FeedHub:
         self._queues: dict[str, set[asyncio.Queue[Item]]] = defaultdict(set)
         self._last: dict[str, int] = {}  # per centre with subscribers
         self._wakeup = asyncio.Event()
+        self._first_subscriber = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -146,10 +147,11 @@ class FeedHub:
         """Entries committed after this returns are delivered; earlier ones are the caller's
         to read from the database (and to de-duplicate by seq)."""
         queue: asyncio.Queue[Item] = asyncio.Queue(SUBSCRIBER_BACKLOG)
-        if centre_id not in self._last:
-            async with self.database.sessionmaker() as session:
-                self._last[centre_id] = await last_seq(session, centre_id=centre_id)
-        self._queues[centre_id].add(queue)
+        async with self._first_subscriber:  # a crowd reconnecting at once reads the cursor once
+            if centre_id not in self._last:
+                async with self.database.sessionmaker() as session:
+                    self._last[centre_id] = await last_seq(session, centre_id=centre_id)
+            self._queues[centre_id].add(queue)
         try:
             yield queue
         finally:
