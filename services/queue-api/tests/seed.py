@@ -18,9 +18,18 @@ OFFICE_HOURS = {
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def midday_zone() -> str:
+    """A zone where it is about noon now, for tests on the real clock: far from the business
+    day's end, whenever the suite runs."""
+    offset = (12 - datetime.now(UTC).hour + 12) % 24 - 12  # -12 .. +11 hours
+    # Etc/GMT zones count the other way round: Etc/GMT-8 is UTC+8.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
 async def seed(
     url: str,
     *,
+    timezone: str = "Asia/Shanghai",
     hours: dict[str, Any] | None = None,
     counters: int = 2,
     interleave: list[str] | None = None,

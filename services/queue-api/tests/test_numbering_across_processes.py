@@ -18,7 +18,7 @@ from cw_shared.migrations import upgrade
 from cw_shared.testing import bearer
 from queue_api.config import QueueSettings
 
-from .seed import seed
+from .seed import midday_zone, seed
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 PROCESSES = 4
@@ -68,7 +68,8 @@ def servers(database_url: str, nats_server: NatsServer, tmp_path: Path) -> Itera
 async def test_concurrent_tickets_across_processes_get_distinct_consecutive_numbers(
     servers: list[str], database_url: str, tmp_path: Path
 ) -> None:
-    await seed(database_url, counters=60)  # short expected waits: nobody is "too late today"
+    # Noon in the centre's zone and short waits: nobody is "too late today".
+    await seed(database_url, counters=60, timezone=midday_zone())
     settings = QueueSettings(database_url=database_url, var_dir=tmp_path)
 
     async def take(client: httpx.AsyncClient, n: int) -> httpx.Response:
