@@ -322,3 +322,17 @@ async def test_an_id_number_is_never_accepted_as_a_subject(
     response = await app_client.post("/v1/tickets", json=body, headers=headers)
     assert response.status_code == 422
     assert "330902199001011234" not in response.text
+
+
+async def test_a_counter_with_a_resident_at_it_cannot_be_closed(
+    app_client: httpx.AsyncClient, settings: QueueSettings
+) -> None:
+    await seed(settings.database_url)
+    ticket = (await take(app_client, settings)).json()
+    clerk = bearer(settings, "clerk", sub="clerk-1", centre="dinghai")
+    await app_client.post("/v1/counters/w1/call-next", headers=clerk)
+    refused = await app_client.post("/v1/counters/w1/close", headers=clerk)
+    assert refused.status_code == 409
+    assert refused.json()["ticket_number"] == ticket["number"]
+    await app_client.post(f"/v1/tickets/{ticket['id']}/return", json={}, headers=clerk)
+    assert (await app_client.post("/v1/counters/w1/close", headers=clerk)).status_code == 200

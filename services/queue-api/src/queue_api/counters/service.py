@@ -14,6 +14,7 @@ from queue_api.counters.models import Counter
 from queue_api.counters.schemas import CounterCreate, CounterUpdate
 from queue_api.items.models import ServiceItem
 from queue_api.schemas import FieldError, invalid_fields
+from queue_api.tickets.models import State, Ticket
 
 SOURCE = QueueSettings.service_name
 
@@ -127,6 +128,20 @@ async def close_counter(*, session: AsyncSession, counter: Counter, actor: str) 
     """Close ``counter`` (locked by the caller)."""
     if not counter.is_open:
         raise Conflict("the counter is closed", counter_id=counter.id, is_open=False)
+    busy = await session.scalar(
+        select(Ticket.number)
+        .where(
+            Ticket.counter_id == counter.id,
+            Ticket.state.in_([State.CALLED, State.SERVING, State.PARKED]),
+        )
+        .limit(1)
+    )
+    if busy is not None:
+        raise Conflict(
+            f"ticket {busy} is still at this counter: finish, return or transfer it first",
+            counter_id=counter.id,
+            ticket_number=busy,
+        )
     clerk_sub = counter.clerk_sub
     counter.is_open = False
     counter.clerk_sub = None
