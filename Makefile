@@ -31,8 +31,9 @@ lint: install ## ruff and mypy
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
 
-bench: install ## Print the benchmark figures
+bench: install ## Print the benchmark figures (docs/performance.md explains them)
 	$(PYTHON) bench/bus.py
+	$(PYTHON) bench/queue.py
 
 clean:
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache
